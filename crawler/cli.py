@@ -1,0 +1,251 @@
+"""The `healthcrawl` command.
+
+    healthcrawl demo [--out DIR]                 crawl the bundled offline demo site (a harvest)
+    healthcrawl serve-demo [--port P]            serve the demo site alone
+    healthcrawl crawl URL… [--out DIR] [--max-pages N]   archive + extract one site, no spec
+    healthcrawl harvest [--sources A,B] [--out DIR]      all enabled sources, incrementally (cron)
+    healthcrawl extract FILE [--url URL]         print the item for one saved page
+    healthcrawl replay WARC_OR_DIR… --out DIR    re-extract archived responses
+    healthcrawl export --format parquet|csv|sqlite ITEMS… --out FILE
+    healthcrawl dedup-report [--out DIR]         repost clusters
+    healthcrawl sources [--sources-dir DIR]      validate and list source specs
+
+Exit codes: 0 done (also "skipped" when another run holds the output folder), 1 failures a
+person must look at, 2 bad arguments or bad spec (nothing started), 3 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from crawler.runner import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, RunOutcome
+
+
+class UsageError(Exception):
+    """Bad arguments: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {value!r}") from None
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value!r}")
+    return number
+
+
+def _common_crawl(p: argparse.ArgumentParser, default_out: str) -> None:
+    p.add_argument("--out", type=Path, default=Path(default_out), help=f"output folder (default: {default_out})")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow connections to private/loopback addresses (off by default)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="extraction worker processes (default: setting EXTRACT_WORKERS); with --redis-url: crawler processes")
+    p.add_argument("--redis-url", default=None, help="share the crawl through Redis (scrapy-redis)")
+    p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                   help="override a Scrapy setting")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="healthcrawl", description="Archival crawler for regional Chinese health news.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    p = sub.add_parser("demo", help="crawl the bundled offline demo site")
+    _common_crawl(p, "demo-output")
+    p.add_argument("--generation", type=int, default=1, help=argparse.SUPPRESS)
+
+    p = sub.add_parser("serve-demo", help="serve the demo site on 127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--generation", type=int, default=1)
+
+    p = sub.add_parser("crawl", help="archive and extract a site from start URLs")
+    p.add_argument("urls", nargs="+")
+    p.add_argument("--max-pages", type=_positive, default=200)
+    _common_crawl(p, "output")
+
+    p = sub.add_parser("harvest", help="harvest all enabled sources incrementally")
+    p.add_argument("--sources", default=None, help="comma-separated source names (default: all enabled)")
+    p.add_argument("--sources-dir", type=Path, default=None)
+    _common_crawl(p, "output")
+
+    p = sub.add_parser("extract", help="print the item for one saved page")
+    p.add_argument("file", type=Path)
+    p.add_argument("--url", default=None)
+
+    p = sub.add_parser("replay", help="re-extract archived responses from WARC files")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--workers", type=int, default=0)
+
+    p = sub.add_parser("export", help="export items to parquet, csv or sqlite")
+    p.add_argument("items", nargs="+", type=Path)
+    p.add_argument("--format", choices=["parquet", "csv", "sqlite"], required=True)
+    p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("dedup-report", help="print repost clusters")
+    p.add_argument("--out", type=Path, default=Path("output"))
+
+    p = sub.add_parser("sources", help="validate and list source specs")
+    p.add_argument("--sources-dir", type=Path, default=None)
+    return parser
+
+
+def _overrides(args: argparse.Namespace) -> dict[str, Any]:
+    overrides: dict[str, Any] = {}
+    for item in getattr(args, "set", []) or []:
+        if "=" not in item:
+            raise UsageError(f"healthcrawl: -s expects NAME=VALUE, got {item!r}")
+        name, value = item.split("=", 1)
+        overrides[name.strip()] = value
+    if getattr(args, "allow_private", False):
+        overrides["GUARD_ALLOW_PRIVATE"] = True
+    if getattr(args, "workers", None) is not None and not getattr(args, "redis_url", None):
+        overrides["EXTRACT_WORKERS"] = args.workers
+    return overrides
+
+
+def _finish(outcome: RunOutcome) -> int:
+    print(outcome.summary.rstrip())
+    return outcome.exit_code
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from crawler.demo_run import run_demo
+
+    return _finish(run_demo(args.out, overrides=_overrides(args), generation=args.generation,
+                            redis_url=args.redis_url, workers=args.workers))
+
+
+def cmd_serve_demo(args: argparse.Namespace) -> int:
+    from crawler.demo.server import serve_forever
+
+    serve_forever(args.port)
+    return EXIT_OK
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    from crawler.runner import run_crawl
+    from spiders.spec import SpecError, adhoc_spec
+
+    try:
+        adhoc_spec(args.urls, max_pages=args.max_pages)
+    except SpecError as exc:
+        raise UsageError(f"healthcrawl crawl: {exc}") from None
+    overrides = _overrides(args)
+    overrides.setdefault("CLOSESPIDER_PAGECOUNT", args.max_pages)
+    overrides.setdefault("DOWNLOAD_DELAY", 0.25)
+    outcome = run_crawl(out_dir=args.out, spider_kwargs={"urls": " ".join(args.urls), "max_pages": args.max_pages},
+                        overrides=overrides, kind="crawl")
+    return _finish(outcome)
+
+
+def cmd_harvest(args: argparse.Namespace) -> int:
+    from crawler.runner import run_crawl
+    from spiders.spec import SpecError, load_specs, select_specs
+
+    try:
+        select_specs(load_specs(args.sources_dir), args.sources)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+    overrides = _overrides(args)
+    kwargs: dict[str, Any] = {"source": args.sources}
+    if args.sources_dir:
+        kwargs["sources_dir"] = str(args.sources_dir)
+    return _finish(run_crawl(out_dir=args.out, spider_kwargs=kwargs, overrides=overrides, kind="harvest"))
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from crawler.extract import Extractor
+    from crawler.page import CapturedPage, NotAnArticle, process_page
+
+    try:
+        body = args.file.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"healthcrawl extract: cannot read {args.file}: {exc.strerror}") from None
+    url = args.url or args.file.resolve().as_uri()
+    page = CapturedPage(url=url, status=200, headers={}, body=body,
+                        fetched_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+    try:
+        article = process_page(page, Extractor())
+    except NotAnArticle as exc:
+        print(f"healthcrawl extract: {args.file}: no article ({exc.reason}: {exc})", file=sys.stderr)
+        return EXIT_FAILURES
+    from crawler.tags import tag_article
+
+    tag_article(article, None)
+    print(article.model_dump_json(indent=2))
+    return EXIT_OK
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from crawler.replay import run_replay
+
+    return run_replay(args.paths, args.out, workers=args.workers)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from crawler.export import export
+
+    missing = [str(p) for p in args.items if not p.is_file()]
+    if missing:
+        raise UsageError(f"healthcrawl export: no such items file: {', '.join(missing)}")
+    count = export(list(args.items), args.format, args.out)
+    print(f"exported {count} items to {args.out}")
+    return EXIT_OK
+
+
+def cmd_dedup_report(args: argparse.Namespace) -> int:
+    from crawler.dedup import dedup_report
+
+    print(dedup_report(args.out))
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from spiders.spec import SpecError, load_specs
+
+    try:
+        specs = load_specs(args.sources_dir)
+    except SpecError as exc:
+        raise UsageError(str(exc)) from None
+    for spec in specs.values():
+        flags = ("enabled" if spec.enabled else "disabled") + ("" if spec.verified_offline else ", not verified offline")
+        kinds = ",".join(k for k in ("listing", "sitemap", "feed") if getattr(spec, k))
+        print(f"{spec.name:<32} {spec.region.province}{spec.region.city or ''}{spec.region.county or ''}  "
+              f"[{kinds}] ({flags})  {spec.title}")
+    print(f"{len(specs)} source specs valid")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "demo": cmd_demo, "serve-demo": cmd_serve_demo, "crawl": cmd_crawl, "harvest": cmd_harvest,
+    "extract": cmd_extract, "replay": cmd_replay, "export": cmd_export, "dedup-report": cmd_dedup_report,
+    "sources": cmd_sources,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        print(str(exc), file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("healthcrawl: interrupted", file=sys.stderr)
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,265 @@
+"""Deduplication facade used by the item pipeline and by replay: URL, exact and near-duplicates.
+
+`Deduplicator(directory, settings).check(item_id, canonical_url, text, content_hash, ...)`
+returns a `DedupVerdict` and records the item, in this order:
+
+1. **same-id** — the item id (sha1 of the canonical URL) was checked before, in this run or an
+   earlier one: the verdict recorded then is returned again, unchanged. Replaying the same
+   WARCs twice into the same folder therefore produces the same links.
+2. **exact** — an earlier item has the same content hash (sha1 of the whitespace-free text).
+3. **near** — MinHash LSH (`crawler.dedup.minhash`) finds earlier items sharing a band; each
+   candidate is verified by the Jaccard similarity estimated from its stored signature, and
+   only candidates with similarity ≥ ``threshold`` count. The best one wins (highest
+   similarity, ties to the earliest).
+4. **new** — none of the above: the item is the root of a new cluster.
+
+Which copy is canonical (deterministic): **the first item checked is the canonical copy of its
+cluster** — processing order, which is fetch order in a crawl and record order in a replay.
+A later duplicate gets ``duplicate_of`` = the *root* of the cluster of its best match, never
+the match itself, so links never chain: every cluster is a star around its first item. An
+item is never re-assigned when a "better" copy arrives later.
+
+Texts with fewer than ``min_text_chars`` letters/digits are recorded as "new" and never
+linked (a bare "详见附件" page must not swallow every other bare page).
+
+Settings (`DedupSettings`, Scrapy ``DEDUP_*`` via `DedupSettings.from_scrapy`):
+``DEDUP_SHINGLE_SIZE`` (5 characters), ``DEDUP_NUM_PERM`` (128), ``DEDUP_THRESHOLD`` (0.7,
+estimated Jaccard of 5-character shingles; chosen on the bench corpus), ``DEDUP_BANDS`` /
+``DEDUP_ROWS`` (derived from the threshold when unset), ``DEDUP_DROP_REPOSTS`` (False: keep
+duplicates and mark them; True: the pipeline drops them), ``DEDUP_MIN_TEXT_CHARS`` (50),
+``DEDUP_COMMIT_EVERY`` (1000 items per transaction).
+
+State in the output folder: ``dedup.sqlite`` (`crawler.dedup.index`) and the URL seen-store
+``seen.sqlite`` (`crawler.dedup.seen`). Both are committed together, the index first, so after
+a crash the seen-store never holds a URL whose dedup record was lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from crawler.dedup.index import DedupIndex
+from crawler.dedup.minhash import (
+    MinHasher,
+    band_keys,
+    compact,
+    estimate_jaccard,
+    lsh_params,
+    normalise_for_shingling,
+)
+from crawler.dedup.seen import SeenStore, SqliteSeenStore
+
+__all__ = ["DedupSettings", "DedupVerdict", "Deduplicator", "Cluster", "ClusterMember",
+           "INDEX_FILENAME", "SEEN_FILENAME"]
+
+INDEX_FILENAME = "dedup.sqlite"
+SEEN_FILENAME = "seen.sqlite"
+
+VerdictKind = Literal["new", "same-id", "exact", "near"]
+
+
+@dataclass(frozen=True)
+class DedupSettings:
+    """All dedup options in one object (see module docstring for what each one does)."""
+
+    shingle_size: int = 5
+    num_perm: int = 128
+    threshold: float = 0.7
+    bands: int | None = None
+    rows: int | None = None
+    drop_reposts: bool = False
+    min_text_chars: int = 50
+    commit_every: int = 1000
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold < 1.0:
+            raise ValueError(f"DEDUP_THRESHOLD must be in (0, 1), got {self.threshold}")
+        if self.shingle_size < 1 or self.num_perm < 1 or self.commit_every < 1:
+            raise ValueError(
+                "DEDUP_SHINGLE_SIZE, DEDUP_NUM_PERM and DEDUP_COMMIT_EVERY must be >= 1, got "
+                f"{self.shingle_size}, {self.num_perm}, {self.commit_every}"
+            )
+        if (self.bands is None) != (self.rows is None):
+            raise ValueError("set both DEDUP_BANDS and DEDUP_ROWS, or neither")
+        if self.bands is None:
+            bands, rows = lsh_params(self.threshold, self.num_perm)
+            object.__setattr__(self, "bands", bands)
+            object.__setattr__(self, "rows", rows)
+        assert self.bands is not None and self.rows is not None
+        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
+            raise ValueError(
+                f"DEDUP_BANDS x DEDUP_ROWS = {self.bands} x {self.rows} must be >= 1 and fit in "
+                f"DEDUP_NUM_PERM = {self.num_perm}"
+            )
+
+    @classmethod
+    def from_scrapy(cls, settings: Any) -> DedupSettings:
+        """Build from Scrapy settings (``DEDUP_*``); unset keys keep the defaults."""
+        d = cls()
+        bands = settings.get("DEDUP_BANDS")
+        rows = settings.get("DEDUP_ROWS")
+        return cls(
+            shingle_size=settings.getint("DEDUP_SHINGLE_SIZE", d.shingle_size),
+            num_perm=settings.getint("DEDUP_NUM_PERM", d.num_perm),
+            threshold=settings.getfloat("DEDUP_THRESHOLD", d.threshold),
+            bands=None if bands is None else int(bands),
+            rows=None if rows is None else int(rows),
+            drop_reposts=settings.getbool("DEDUP_DROP_REPOSTS", d.drop_reposts),
+            min_text_chars=settings.getint("DEDUP_MIN_TEXT_CHARS", d.min_text_chars),
+            commit_every=settings.getint("DEDUP_COMMIT_EVERY", d.commit_every),
+        )
+
+    def index_params(self) -> dict[str, int]:
+        """The parameters stored signatures depend on (pinned in the index file)."""
+        assert self.bands is not None and self.rows is not None
+        return {"shingle_size": self.shingle_size, "num_perm": self.num_perm,
+                "bands": self.bands, "rows": self.rows}
+
+
+@dataclass(frozen=True)
+class DedupVerdict:
+    """What `Deduplicator.check` found: the canonical item id (None if this item is canonical)."""
+
+    duplicate_of: str | None
+    kind: VerdictKind
+    similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class ClusterMember:
+    item_id: str
+    kind: str                   # "new" for the canonical copy, else "exact" / "near"
+    similarity: float | None
+    site: str | None
+    published: str | None
+    url: str | None
+    title: str | None
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """A canonical item and its reposts, in processing order (members[0] is canonical)."""
+
+    canonical_id: str
+    members: list[ClusterMember] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.members)
+
+
+def _content_key(content_hash: str, item_id: str) -> int:
+    try:
+        return int.from_bytes(bytes.fromhex(content_hash[:16]), "big", signed=True)
+    except ValueError:
+        pass
+    raise ValueError(f"item {item_id}: content_hash must be hex (sha1), got {content_hash!r}")
+
+
+class Deduplicator:
+    """One output folder's dedup state; see module docstring for the rules."""
+
+    def __init__(self, directory: Path, settings: DedupSettings | None = None, *,
+                 seen_store: SeenStore | None = None) -> None:
+        self.directory = Path(directory)
+        self.settings = settings or DedupSettings()
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._hasher = MinHasher(self.settings.shingle_size, self.settings.num_perm)
+        self._index = DedupIndex(self.directory / INDEX_FILENAME, self.settings.index_params())
+        self.seen: SeenStore = seen_store if seen_store is not None else SqliteSeenStore(
+            self.directory / SEEN_FILENAME, commit_every=self.settings.commit_every
+        )
+        self._pending = 0
+
+    def check(self, item_id: str, canonical_url: str, text: str, content_hash: str, *,
+              site: str, published: str | None, url: str, title: str | None = None,
+              fetched_at: str | None = None) -> DedupVerdict:
+        """Classify an item against everything recorded before, then record it."""
+        if not item_id:
+            raise ValueError(f"dedup: empty item id for {url!r}")
+        known = self._index.member(item_id)
+        if known is not None:
+            dup = None if known.canonical_item_id == item_id else known.canonical_item_id
+            return DedupVerdict(dup, "same-id", known.similarity)
+
+        s = self.settings
+        assert s.bands is not None and s.rows is not None
+        linkable = len(normalise_for_shingling(text)) >= s.min_text_chars
+        verdict = DedupVerdict(None, "new")
+        canonical: int | None = None
+        key: int | None = None
+        sig_blob: bytes | None = None
+        bands: list[int] = []
+        if linkable:
+            key = _content_key(content_hash, item_id)
+            exact = self._index.by_content(key)
+            if exact is not None:
+                canonical = exact[1]
+                verdict = DedupVerdict(exact[2], "exact", 1.0)
+            else:
+                signature = self._hasher.signature(text)
+                if signature is not None:
+                    sig_blob = compact(signature)
+                    bands = band_keys(signature, s.bands, s.rows)
+                    best: tuple[float, int] | None = None
+                    for _cid, root, cand_sig in self._index.candidates(bands):
+                        sim = estimate_jaccard(sig_blob, cand_sig)
+                        if sim >= s.threshold and (best is None or sim > best[0]):
+                            best = (sim, root)
+                    if best is not None:
+                        canonical = best[1]
+                        verdict = DedupVerdict(self._index.item_id_of(best[1]), "near", round(best[0], 4))
+
+        member_id = self._index.add_member(
+            item_id, canonical_id=canonical, kind=verdict.kind, similarity=verdict.similarity,
+            content_key=key, site=site, published=published, url=url, title=title, sig=sig_blob,
+        )
+        if bands:
+            self._index.add_bands(member_id, bands)
+        self.seen.add(canonical_url, item_id, fetched_at or _utc_now())
+        self._pending += 1
+        if self._pending >= s.commit_every:
+            self.commit()
+        return verdict
+
+    def commit(self) -> None:
+        """Make everything checked so far durable (index first, then seen-store)."""
+        self._index.commit()
+        self.seen.flush()
+        self._pending = 0
+
+    def close(self) -> None:
+        self.commit()
+        self._index.close()
+        self.seen.close()
+
+    def __enter__(self) -> Deduplicator:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def clusters(self, min_size: int = 2) -> list[Cluster]:
+        """Clusters with at least `min_size` members, largest first (ties: earliest root)."""
+        return clusters_of(self._index, min_size)
+
+
+def clusters_of(index: DedupIndex, min_size: int) -> list[Cluster]:
+    return [
+        Cluster(
+            canonical_id=root.item_id,
+            members=[ClusterMember(m.item_id, m.kind, m.similarity, m.site, m.published, m.url, m.title)
+                     for m in members],
+        )
+        for root, members in index.clusters(min_size)
+    ]
+
+
+def _utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,93 @@
+"""Per-source counters for the run report: `source/<name>/pages`, `/new_items`,
+`/duplicates`, `/not_modified`, `/failures/<kind>` (+ example URLs kept in memory), and
+`source/<name>/seconds` (first to last response). Always on; costs a dict update per event."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from typing import Any
+
+from scrapy import Request, Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.items import Article
+from crawler.page import CapturedPage
+
+MAX_EXAMPLES = 5
+
+
+class SourceStatsExtension:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.examples: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.first: dict[str, float] = {}
+        self.last: dict[str, float] = {}
+        crawler.healthcrawl_failures = self.examples  # type: ignore[attr-defined]
+        cs = crawler.signals
+        cs.connect(self.response_received, signal=signals.response_received)
+        cs.connect(self.item_scraped, signal=signals.item_scraped)
+        cs.connect(self.item_dropped, signal=signals.item_dropped)
+        cs.connect(self.item_error, signal=signals.item_error)
+        cs.connect(self.spider_error, signal=signals.spider_error)
+        cs.connect(self.request_dropped, signal=signals.request_dropped)
+        cs.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "SourceStatsExtension":
+        return cls(crawler)
+
+    def _fail(self, source: str, kind: str, url: str) -> None:
+        self.stats.inc_value(f"source/{source}/failures/{kind}")
+        examples = self.examples[source][kind]
+        if len(examples) < MAX_EXAMPLES:
+            examples.append(url)
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        source = request.meta.get("hc_source", "-")
+        now = time.monotonic()
+        self.first.setdefault(source, now)
+        self.last[source] = now
+        self.stats.inc_value(f"source/{source}/pages")
+        kind = request.meta.get("hc_kind", "other")
+        self.stats.inc_value(f"source/{source}/requests/{kind}")
+        if response.status == 304:
+            self.stats.inc_value(f"source/{source}/not_modified")
+        elif response.status >= 400:
+            self._fail(source, f"http-{response.status}", response.url)
+
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        if isinstance(item, Article):
+            source = item.source_name or "-"
+            self.stats.inc_value(f"source/{source}/new_items")
+            if item.duplicate_of:
+                self.stats.inc_value(f"source/{source}/duplicates")
+
+    def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
+        if isinstance(item, CapturedPage):
+            reason = str(exception).rsplit(": ", 2)[-2] if ": " in str(exception) else "dropped"
+            self._fail(item.source_name or "-", f"extract:{reason}", item.url)
+        elif isinstance(item, Article):
+            msg = str(exception)
+            kind = "repost-dropped" if msg.startswith("repost of") else "dropped"
+            if kind == "repost-dropped":
+                self.stats.inc_value(f"source/{item.source_name or '-'}/duplicates")
+            else:
+                self._fail(item.source_name or "-", kind, item.url)
+
+    def item_error(self, item: Any, response: Response, spider: Spider, failure: Failure) -> None:
+        source = getattr(item, "source_name", None) or "-"
+        self._fail(source, "pipeline-error", getattr(item, "url", "?"))
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        self._fail(response.meta.get("hc_source", "-"), "spider-error", response.url)
+
+    def request_dropped(self, request: Request, spider: Spider) -> None:
+        self.stats.inc_value(f"source/{request.meta.get('hc_source', '-')}/requests_dropped")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        for source, start in self.first.items():
+            self.stats.set_value(f"source/{source}/seconds", round(self.last[source] - start, 3))

@@ -1,0 +1,180 @@
+"""Chinese article extraction: captured bytes -> `Extraction` (or `NotAnArticle`).
+
+`extract_page(body, url=, headers=, extractor=)` runs, in order:
+1. `decode.decode_body` — bytes to text once (BOM, header, meta, detection; GBK as GB18030);
+2. `metadata.read_metadata` — title, date, source, author, editor, canonical URL;
+3. trafilatura on the decoded string (`favor_precision`), with a `favor_recall` retry when the
+   precise output is shorter than `min_text_chars`;
+4. `density.main_container_text` — drops leading/trailing lines that lie outside the densest
+   container holding the article's first paragraph, when a rival container (a feed of other
+   articles) outscores it or the container keeps at least half of the text;
+5. `normalise.prepare_text` — control chars, injected pinyin, Traditional -> Simplified;
+6. bylines moved into fields (`metadata.take_byline_lines`, `take_trailing_byline`);
+7. `boilerplate.Lexicon.clean` — line patterns from lexicon.toml;
+8. `normalise.finish_text` — doubled body, phrase-per-line joining, decimals, flags.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import lxml.html
+import trafilatura
+from lxml.etree import ParserError
+
+from crawler.extract.boilerplate import DEFAULT_LEXICON, Lexicon
+from crawler.extract.decode import decode_body
+from crawler.extract.density import main_container_text, prune_tree
+from crawler.extract.metadata import PageMeta, read_metadata, take_byline_lines, take_trailing_byline
+from crawler.extract.normalise import converter, finish_text, prepare_text, remove_pinyin
+from crawler.extract.result import Extraction, NotAnArticle
+
+__all__ = ["Extractor", "Extraction", "NotAnArticle", "extract_page"]
+
+_WS = re.compile(r"\s+")
+_PROSE = re.compile(r"[，。；！？,]")
+_END_MARK = re.compile(r"\s*[（(]\s*完\s*[）)]\s*$")
+_HTML_HINT = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|meta|title)\b", re.I)
+_TEXTUAL_TYPES = ("html", "xml", "text/plain")
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """All extraction options, built once per crawl.
+
+    Scrapy settings map onto it one to one (see `from_settings`):
+    `EXTRACT_FAVOR_PRECISION` -> favor_precision, `EXTRACT_MIN_TEXT_CHARS` -> min_text_chars,
+    `EXTRACT_OPENCC_DEFAULT` -> opencc_default, `EXTRACT_RECALL_FALLBACK` -> recall_fallback,
+    `EXTRACT_CONTAINER_FILTER` -> container_filter, `EXTRACT_PINYIN_MIN_HITS` -> pinyin_min_hits,
+    `EXTRACT_LEXICON` -> lexicon_path, `EXTRACT_INCLUDE_TABLES` -> include_tables,
+    `EXTRACT_CONVERT_SCRIPT` -> convert_script (False keeps the original script: evaluation
+    against Traditional gold text, archives that want the page's own characters).
+    """
+
+    favor_precision: bool = True
+    min_text_chars: int = 30
+    opencc_default: str = "t2s.json"
+    recall_fallback: bool = True         # retry with favor_recall when precise output is too short
+    container_filter: bool = True        # drop feed/footer lines outside the main container
+    pinyin_min_hits: int = 3             # injected readings needed before they are removed
+    lexicon_path: str | None = None      # boilerplate lexicon; None = packaged lexicon.toml
+    include_tables: bool = True
+    convert_script: bool = True          # False keeps Traditional text (script still recorded)
+
+    @classmethod
+    def from_settings(cls, settings: object) -> "Extractor":
+        """Build from a Scrapy `Settings` (anything with get/getbool/getint)."""
+        get = getattr(settings, "get")
+        return cls(
+            favor_precision=settings.getbool("EXTRACT_FAVOR_PRECISION", True),  # type: ignore[attr-defined]
+            min_text_chars=settings.getint("EXTRACT_MIN_TEXT_CHARS", 30),  # type: ignore[attr-defined]
+            opencc_default=get("EXTRACT_OPENCC_DEFAULT", "t2s.json"),
+            recall_fallback=settings.getbool("EXTRACT_RECALL_FALLBACK", True),  # type: ignore[attr-defined]
+            container_filter=settings.getbool("EXTRACT_CONTAINER_FILTER", True),  # type: ignore[attr-defined]
+            pinyin_min_hits=settings.getint("EXTRACT_PINYIN_MIN_HITS", 3),  # type: ignore[attr-defined]
+            lexicon_path=get("EXTRACT_LEXICON", None),
+            include_tables=settings.getbool("EXTRACT_INCLUDE_TABLES", True),  # type: ignore[attr-defined]
+            convert_script=settings.getbool("EXTRACT_CONVERT_SCRIPT", True),  # type: ignore[attr-defined]
+        )
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return Lexicon.load(self.lexicon_path or DEFAULT_LEXICON)
+
+
+def _check_textual(body: bytes, url: str, headers: dict[str, str]) -> None:
+    if not body or not body.strip():
+        raise NotAnArticle("empty-body", f"{url}: empty body")
+    ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
+    if ctype and not any(t in ctype for t in _TEXTUAL_TYPES):
+        raise NotAnArticle("not-html", f"{url}: content-type {ctype!r} is not HTML")
+    if b"\x00" in body[:2048] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise NotAnArticle("not-html", f"{url}: binary body (NUL bytes)")
+
+
+def _trafilatura(html: str, url: str, extractor: Extractor) -> str:
+    text = trafilatura.extract(html, url=url, favor_precision=extractor.favor_precision,
+                               include_comments=False, include_tables=extractor.include_tables,
+                               output_format="txt") or ""
+    if extractor.recall_fallback and len(_WS.sub("", text)) < extractor.min_text_chars:
+        text = trafilatura.extract(html, url=url, favor_recall=True, include_comments=False,
+                                   include_tables=extractor.include_tables, output_format="txt") or ""
+    return text
+
+
+def _container_lines(tree: lxml.html.HtmlElement, lines: list[str]) -> list[str]:
+    """Drop leading/trailing lines outside the article's container (see module docstring)."""
+    keys = [_WS.sub("", ln) for ln in lines]
+    prune_tree(tree)
+    full = _WS.sub("", tree.text_content())
+    anchor = next((k[:30] for k in keys if len(k) >= 20 and len(_PROSE.findall(k)) >= 2 and k[:30] in full), "")
+    found = main_container_text(tree, anchor)
+    if found is None:
+        return lines
+    container, rival = found
+    inside = [bool(k) and k in container for k in keys]
+    if not any(inside):
+        return lines
+    first = inside.index(True)
+    last = len(inside) - 1 - inside[::-1].index(True)
+    kept = lines[first:last + 1]
+    kept_chars = sum(len(k) for k in keys[first:last + 1])
+    total = sum(len(k) for k in keys) or 1
+    if kept_chars >= 30 and (rival or kept_chars >= 0.5 * total):
+        return kept
+    return lines
+
+
+def _simplify_field(value: str | None, profile: str | None, min_hits: int) -> str | None:
+    if not value:
+        return value
+    value, _ = remove_pinyin(value, 1)
+    return converter(profile).convert(value) if profile else value
+
+
+def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: Extractor) -> Extraction:
+    """Extract the article of one captured page; raises NotAnArticle when there is none."""
+    _check_textual(body, url, headers)
+    decoded = decode_body(body, headers)
+    html = decoded.text
+    if not _HTML_HINT.search(html[:65536]):
+        raise NotAnArticle("not-html", f"{url}: no HTML markup in the body")
+    try:
+        tree = lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except (ParserError, ValueError) as exc:
+        raise NotAnArticle("not-html", f"{url}: cannot parse HTML: {exc}") from exc
+    meta = read_metadata(tree, html)
+    lang = tree.get("lang") or None
+    text = _trafilatura(html, url, extractor)
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if extractor.container_filter and lines:
+        lines = _container_lines(tree, lines)
+    prepared = prepare_text("\n".join(lines), url=url, opencc_default=extractor.opencc_default,
+                            lang=lang, pinyin_min_hits=extractor.pinyin_min_hits,
+                            convert=extractor.convert_script)
+    quality = list(decoded.quality) + prepared.quality
+    profile = prepared.opencc_config
+    title = _simplify_field(meta.title, profile, extractor.pinyin_min_hits) or ""
+    fields = PageMeta(title=title, published=meta.published,
+                      source=_simplify_field(meta.source, profile, 1),
+                      author=_simplify_field(meta.author, profile, 1),
+                      editor=_simplify_field(meta.editor, profile, 1),
+                      canonical_url=meta.canonical_url)
+    lines = [ln.strip() for ln in prepared.text.split("\n") if ln.strip()]
+    if lines and title and _WS.sub("", lines[0]) == _WS.sub("", title):
+        lines = lines[1:]
+    lines = take_byline_lines(lines, fields)
+    lines, _ = extractor.lexicon.clean(lines)
+    lines = [_END_MARK.sub("", ln) for ln in lines]
+    lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
+    text, finish_flags = finish_text(lines)
+    if len(_WS.sub("", text)) < extractor.min_text_chars:
+        raise NotAnArticle("no-main-text", f"{url}: main text shorter than {extractor.min_text_chars} characters")
+    return Extraction(
+        title=fields.title, text=text, published=fields.published, source=fields.source,
+        author=fields.author, editor=fields.editor, charset=decoded.charset,
+        script=prepared.script, opencc_config=profile, canonical_url=fields.canonical_url,
+        quality=list(dict.fromkeys(quality + finish_flags)),
+    )

@@ -1,0 +1,98 @@
+"""Remove boilerplate lines from extracted text using the pattern lexicon in lexicon.toml.
+
+The lexicon is data: each pattern has a category (copyright, disclaimer, icp, page-tools,
+prev-next, share, editor-line, related, contact-ad, qr-code, photo-credit, caption,
+end-mark, breadcrumb, decoration, nav), a regex matched against one stripped line, a scope
+(`line` drops the line; `tail` drops it and everything after it when it sits in the last
+`tail_window` share of the lines) and an optional `max_chars`. `Lexicon.load()` reads the
+packaged file; `Extractor.lexicon_path` points at another one. Lines that carry metadata
+(editor, photo credit) are removed here only after metadata.py has read them.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+__all__ = ["Pattern", "Lexicon", "DEFAULT_LEXICON"]
+
+DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """One boilerplate pattern from the lexicon."""
+
+    category: str
+    regex: re.Pattern[str]
+    scope: str
+    max_chars: int | None = None
+
+    def matches(self, line: str) -> bool:
+        if self.max_chars is not None and len(line) > self.max_chars:
+            return False
+        return self.regex.search(line) is not None
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """All boilerplate patterns, loaded once."""
+
+    patterns: tuple[Pattern, ...]
+    tail_window: float = 0.4
+
+    @staticmethod
+    def load(path: Path | str | None = None) -> "Lexicon":
+        return _load(str(path or DEFAULT_LEXICON))
+
+    def category_of(self, line: str) -> tuple[str, str] | None:
+        """(category, scope) of the first pattern matching `line`, or None."""
+        stripped = line.strip()
+        if not stripped:
+            return None
+        for pattern in self.patterns:
+            if pattern.matches(stripped):
+                return pattern.category, pattern.scope
+        return None
+
+    def clean(self, lines: list[str]) -> tuple[list[str], list[str]]:
+        """Lines without boilerplate, and the sorted categories that fired."""
+        kept: list[str] = []
+        fired: set[str] = set()
+        tail_from = int(len(lines) * (1 - self.tail_window))
+        for index, line in enumerate(lines):
+            hit = self.category_of(line)
+            if hit is None:
+                kept.append(line)
+                continue
+            category, scope = hit
+            fired.add(category)
+            if scope == "tail" and index >= tail_from and index > 0:
+                break
+        return kept, sorted(fired)
+
+
+@lru_cache(maxsize=8)
+def _load(path: str) -> Lexicon:
+    file = Path(path)
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{file}: cannot read boilerplate lexicon: {exc}") from exc
+    patterns = []
+    for index, entry in enumerate(data.get("pattern", [])):
+        where = f"{file}: pattern #{index + 1}"
+        for key in ("category", "regex", "scope"):
+            if key not in entry:
+                raise ValueError(f"{where}: missing field {key!r}")
+        if entry["scope"] not in ("line", "tail"):
+            raise ValueError(f"{where}: scope must be 'line' or 'tail', not {entry['scope']!r}")
+        try:
+            regex = re.compile(entry["regex"], re.IGNORECASE)
+        except re.error as exc:
+            raise ValueError(f"{where}: bad regex {entry['regex']!r}: {exc}") from exc
+        patterns.append(Pattern(entry["category"], regex, entry["scope"], entry.get("max_chars")))
+    return Lexicon(tuple(patterns), float(data.get("tail_window", 0.4)))

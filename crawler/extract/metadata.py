@@ -1,0 +1,266 @@
+"""Read title, publication date, source, author and editor from a page.
+
+Evidence, most trusted first:
+- title: YAML front matter `title:`, `og:title`, an `<h1>` that the `<title>` contains, then
+  `<title>` with its site suffix removed (`…_市卫生健康委员会`, `…-中新网四川`, `… | 网站名`).
+- date: `article:published_time`/`pubdate`-style meta tags, WeChat `var ct = "1639118436"`,
+  front matter `date:` (RFC 2822 or ISO), then labelled dates in the page text
+  (`发布时间：2022-03-18 14:01`, `2025年04月07日 21:22 来源:…`), then the first full date with a
+  time in the page text. Only full dates count (a bare year such as a copyright year never
+  does); lines mentioning 版权/Copyright are skipped; dates before 1995 or in the future are
+  dropped. A date without zone gets +08:00.
+- source/author/editor: `来源：`, `作者：`/`记者`/`文/`, `编辑：`/`责任编辑：`/`责编：` (Simplified or
+  Traditional labels) in byline lines; byline lines found in the extracted text are consumed
+  (moved into fields) by `take_byline_lines`; a trailing `(邓祁)` becomes the author.
+No settings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from dataclasses import dataclass
+
+from lxml.html import HtmlElement
+
+__all__ = ["PageMeta", "read_metadata", "take_byline_lines", "take_trailing_byline", "parse_date"]
+
+CST = dt.timezone(dt.timedelta(hours=8))
+_SEP = re.compile(r"\s*(?:_|\||｜|—|–|-{1,2}|::|·)\s*")
+_DATE_META = (
+    "article:published_time", "og:article:published_time", "og:published_time", "pubdate",
+    "publishdate", "publish_date", "publishtime", "published_time", "datepublished", "dc.date",
+    "dc.date.issued", "date", "sailthru.date", "weibo:article:create_at", "og:release_date",
+)
+_FRONT = re.compile(r"^\s*---\s*\n(.*?)\n---\s*$", re.S | re.M)
+_WECHAT_CT = re.compile(r"""var\s+ct\s*=\s*["']?(\d{10})["']?""")
+_YMD = (r"((?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?"
+        r"(?:\s*T?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?")
+_LABELLED_DATE = re.compile(
+    r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|发布于|發布於|时间|時間|日期|更新时间|更新時間)\s*[：:]?\s*" + _YMD)
+_ANY_DATE_TIME = re.compile(_YMD)
+_LABEL = r"\s*[：:]\s*"
+_STOP = r"([^\s：:|｜,，。;；()（）\[\]【】]{2,30}(?:\s[^\s：:|｜,，。;；()（）]{1,10})?)"
+_SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處)" + _LABEL + _STOP)
+_AUTHOR = re.compile(r"(?:作者|記者|记者|撰文|文)" + r"\s*[：:/／|｜]\s*" + _STOP)
+_EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)" + _LABEL + _STOP)
+_UNKNOWN = {"未知", "暂无", "暫無", "无", "無", "佚名", "本站", "网络", "網絡", "网络整理", "admin"}
+_BYLINE_LINE = re.compile(
+    r"^[（(【\[]?\s*(?:(?:发布时间|發布時間|发布日期|發布日期|时间|時間|日期|来源|來源|作者|记者|記者|"
+    r"编辑|編輯|责任编辑|責任編輯|责编|責編|浏览次数|瀏覽次數|阅读|閱讀|点击|點擊|字号|字號)\s*[：:]|"
+    r"(?:19|20)\d{2}\s*(?:年|-|/)\s*\d{1,2})")
+_TRAILING_BYLINE = re.compile(
+    r"(?<=[。！？!?”」…\s])\s*[（(]\s*((?:记者|記者|作者|通讯员|通訊員|文|图|圖)?\s*[/／：:]?\s*"
+    r"[\u4e00-\u9fff]{2,4}(?:[\s、，,]+[\u4e00-\u9fff]{1,4}){0,3})\s*[）)]\s*$")
+
+
+@dataclass
+class PageMeta:
+    """Metadata read from one page; every field may be missing."""
+
+    title: str = ""
+    published: str | None = None
+    source: str | None = None
+    author: str | None = None
+    editor: str | None = None
+    canonical_url: str | None = None
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    value = re.sub(r"\s+", " ", value).strip(" ：:|｜-—")
+    return None if not value or value in _UNKNOWN else value
+
+
+def _build(y: str, mo: str, d: str, h: str | None = None, mi: str | None = None,
+           s: str | None = None, *, now: dt.datetime | None = None) -> str | None:
+    try:
+        if h is not None and mi is not None:
+            value = dt.datetime(int(y), int(mo), int(d), int(h), int(mi), int(s or 0), tzinfo=CST)
+        else:
+            value = dt.datetime(int(y), int(mo), int(d), tzinfo=CST)
+    except ValueError:
+        return None
+    now = now or dt.datetime.now(CST)
+    if value.year < 1995 or value > now + dt.timedelta(days=1):
+        return None
+    return value.isoformat() if h is not None and mi is not None else value.date().isoformat()
+
+
+def parse_date(value: str) -> str | None:
+    """ISO 8601 from one date string (ISO, RFC 2822, Chinese or epoch seconds), or None."""
+    value = value.strip()
+    if not value:
+        return None
+    if value.isdigit() and len(value) in (10, 13):
+        stamp = dt.datetime.fromtimestamp(int(value[:10]), CST)
+        return _build(str(stamp.year), str(stamp.month), str(stamp.day), str(stamp.hour),
+                      str(stamp.minute), str(stamp.second))
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        parsed = None
+    if parsed is None and re.match(r"^[A-Z][a-z]{2},", value):
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            parsed = None
+    if parsed is not None:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=CST)
+        if parsed.year < 1995 or parsed > dt.datetime.now(CST) + dt.timedelta(days=1):
+            return None
+        if "T" not in value and ":" not in value:
+            return parsed.date().isoformat()
+        return parsed.isoformat()
+    match = _ANY_DATE_TIME.search(value)
+    return _build(*match.groups()) if match else None
+
+
+def _front_matter(html: str) -> dict[str, str]:
+    head = html[:8192]
+    match = _FRONT.search(head)
+    if not match:
+        return {}
+    fields = {}
+    for line in match.group(1).splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key.strip() and not key.startswith((" ", "-")):
+            fields[key.strip().lower()] = value.strip().strip("'\"")
+    return fields
+
+
+def _meta(tree: HtmlElement, names: tuple[str, ...]) -> str | None:
+    wanted = set(names)
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or "").strip().lower()
+        if key in wanted and (el.get("content") or "").strip():
+            return el.get("content").strip()
+    return None
+
+
+def _strip_site(title: str, h1: str | None) -> str:
+    title = re.sub(r"\s+", " ", title).strip()
+    if h1 and h1 in title:
+        return h1
+    parts = [p for p in _SEP.split(title) if p]
+    if len(parts) > 1:
+        longest = max(parts, key=len)
+        return parts[0] if len(parts[0]) >= 6 or parts[0] == longest else longest
+    return title
+
+
+def _page_text_lines(tree: HtmlElement) -> list[str]:
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    lines = []
+    for chunk in root.itertext():
+        chunk = chunk.strip()
+        if chunk:
+            lines.append(chunk)
+    return lines
+
+
+def read_byline(line: str, meta: PageMeta) -> bool:
+    """Fill empty source/author/editor/date fields from one byline line; True if any was found."""
+    found = False
+    for regex, attr in ((_SOURCE, "source"), (_AUTHOR, "author"), (_EDITOR, "editor")):
+        match = regex.search(line)
+        if match:
+            found = True
+            if getattr(meta, attr) is None:
+                setattr(meta, attr, _clean(match.group(1)))
+    return found
+
+
+def read_metadata(tree: HtmlElement, html: str) -> PageMeta:
+    """Metadata from the page tree and its decoded source; see the module docstring."""
+    meta = PageMeta()
+    front = _front_matter(html)
+    h1_el = tree.find(".//h1")
+    h1 = re.sub(r"\s+", " ", h1_el.text_content()).strip() if h1_el is not None else None
+    title_el = tree.find(".//title")
+    raw_title = title_el.text_content() if title_el is not None else ""
+    og_title = _meta(tree, ("og:title", "twitter:title"))
+    if front.get("title"):
+        meta.title = front["title"]
+    elif h1 and raw_title and h1 in raw_title:
+        meta.title = h1
+    elif og_title:
+        meta.title = _strip_site(og_title, h1)
+    elif raw_title.strip():
+        meta.title = _strip_site(raw_title, h1)
+    elif h1:
+        meta.title = h1
+    canonical = tree.find(".//link[@rel='canonical']")
+    meta.canonical_url = (canonical.get("href") if canonical is not None else None) or _meta(tree, ("og:url",))
+
+    for candidate in (_meta(tree, _DATE_META), _first(_WECHAT_CT, html), front.get("date")):
+        if candidate and (parsed := parse_date(candidate)):
+            meta.published = parsed
+            break
+    lines = _page_text_lines(tree)
+    if meta.published is None:
+        meta.published = _date_from_lines(lines)
+    if front.get("author"):
+        meta.author = _clean(front["author"])
+    for line in lines[:400]:
+        if len(line) <= 120 and _BYLINE_LINE.search(line) or (len(line) <= 80 and ("來源" in line or "来源" in line)):
+            read_byline(line, meta)
+    return meta
+
+
+def _first(regex: re.Pattern[str], text: str) -> str | None:
+    match = regex.search(text[:200000])
+    return match.group(1) if match else None
+
+
+def _date_from_lines(lines: list[str]) -> str | None:
+    usable = [ln for ln in lines if not re.search(r"版权|版權|copyright|©", ln, re.I)]
+    for regex in (_LABELLED_DATE,):
+        for line in usable:
+            match = regex.search(line)
+            if match and (value := _build(*match.groups())):
+                return value
+    for line in usable:
+        if len(line) > 80:
+            continue
+        match = _ANY_DATE_TIME.search(line)
+        if match and match.group(4) is not None and (value := _build(*match.groups())):
+            return value
+    return None
+
+
+def take_byline_lines(lines: list[str], meta: PageMeta, *, window: int = 4) -> list[str]:
+    """Move byline lines among the first and last `window` lines into `meta`; return the rest."""
+    keep = []
+    last = len(lines) - window
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        edge = index < window or index >= last
+        if edge and len(stripped) <= 80 and _BYLINE_LINE.search(stripped) and read_byline(stripped, meta):
+            if meta.published is None:
+                match = _ANY_DATE_TIME.search(stripped)
+                if match:
+                    meta.published = _build(*match.groups())
+            continue
+        keep.append(line)
+    return keep
+
+
+def take_trailing_byline(lines: list[str], meta: PageMeta) -> list[str]:
+    """A trailing `(邓祁)` on the last paragraph becomes the author (when none is known)."""
+    if not lines:
+        return lines
+    match = _TRAILING_BYLINE.search(lines[-1])
+    if not match:
+        return lines
+    name = re.sub(r"^(?:记者|記者|作者|通讯员|通訊員|文|图|圖)\s*[/／：:]?\s*", "", match.group(1)).strip()
+    if len(name.replace(" ", "")) < 2:
+        return lines
+    if meta.author is None:
+        meta.author = name
+    rest = lines[-1][: match.start()].rstrip()
+    return lines[:-1] + ([rest] if rest else [])

@@ -1,0 +1,35 @@
+"""The result of extracting one page: what `crawler.extract.extract_page` returns.
+
+Plain data, no Scrapy. `crawler.page.process_page` turns it into an `Article` by adding the
+identity fields (id, canonical URL, site, fetch time, WARC pointer, content hash).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Extraction:
+    """Clean article text and metadata read from one page."""
+
+    title: str
+    text: str                      # Simplified Chinese, one paragraph per line
+    published: str | None          # ISO 8601 date or datetime, +08:00 when the page gives no zone
+    source: str | None
+    author: str | None
+    editor: str | None
+    charset: str                   # what the bytes were decoded with, e.g. "utf-8", "gb18030"
+    script: str                    # "zh-Hans" or "zh-Hant" (script of the original)
+    opencc_config: str | None      # e.g. "t2s.json" or "hk2s.json"; None when not converted
+    canonical_url: str | None = None   # <link rel=canonical>/og:url when the page states one
+    quality: list[str] = field(default_factory=list)
+
+
+class NotAnArticle(Exception):
+    """The page holds no article. `reason` is a short stable key used in stats and reports
+    (e.g. "empty-body", "no-main-text", "not-html", "too-short"); the message says more."""
+
+    def __init__(self, reason: str, message: str = "") -> None:
+        super().__init__(message or reason)
+        self.reason = reason

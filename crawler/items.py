@@ -1,0 +1,83 @@
+"""Item models: what the crawler stores for each article.
+
+`Article` is a pydantic v2 model. Scrapy's item pipeline handles it through itemadapter, so
+Scrapy's own feed exports (`-O items.jsonl`) work, and our own JSON-lines store writes exactly
+`Article.model_dump_json()` per line. Every field is documented in README.md ("Item fields").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+EXTRACTOR_VERSION = "healthcrawl-extract/1"
+
+
+def _check_iso(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        if "T" in value:
+            dt.datetime.fromisoformat(value)
+        else:
+            dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise ValueError(f"not an ISO 8601 date or datetime: {value!r}") from exc
+    return value
+
+
+class RegionTag(BaseModel):
+    """A place resolved to a GB/T 2260 division code."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    name: str
+    full_name: str
+    level: Literal["province", "city", "county"]
+    matched: str | None = None
+
+
+class Article(BaseModel):
+    """One extracted article, normalised to Simplified Chinese."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(description="sha1 of the canonical URL, first 16 hex digits")
+    url: str = Field(description="URL the response was fetched from (after redirects)")
+    canonical_url: str
+    title: str
+    published: str | None = Field(None, description="ISO 8601 date or datetime (+08:00 when the page gives no zone)")
+    text: str = Field(description="Simplified Chinese, one paragraph per line")
+    source: str | None = Field(None, description="来源: the originating outlet, when stated")
+    author: str | None = None
+    editor: str | None = None
+    site: str = Field(description="host the page was fetched from")
+    source_name: str | None = Field(None, description="name of the source spec that led here, if any")
+    fetched_at: str = Field(description="ISO 8601 UTC time of the fetch")
+    script: Literal["zh-Hans", "zh-Hant"]
+    opencc_config: str | None = Field(None, description="OpenCC profile applied, e.g. t2s.json; None when none was needed")
+    charset: str = Field(description="charset the bytes were decoded with")
+    content_hash: str = Field(description="sha1 of the normalised Simplified text")
+    duplicate_of: str | None = Field(None, description="id of the canonical copy when this item is a repost")
+    quality: list[str] = Field(default_factory=list, description="normalisation steps that fired and problems found")
+    warc_filename: str | None = None
+    warc_offset: int | None = None
+    extractor_version: str = EXTRACTOR_VERSION
+    publisher_region: RegionTag | None = None
+    regions: list[RegionTag] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+    relevance: float | None = None
+
+    @field_validator("published")
+    @classmethod
+    def _published_iso(cls, value: str | None) -> str | None:
+        return _check_iso(value)
+
+    @field_validator("fetched_at")
+    @classmethod
+    def _fetched_iso(cls, value: str) -> str:
+        checked = _check_iso(value)
+        assert checked is not None
+        return checked

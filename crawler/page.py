@@ -1,0 +1,70 @@
+"""The one function from captured bytes to item.
+
+`process_page(CapturedPage, Extractor) -> Article` (or raises `NotAnArticle`). No Scrapy in
+here: the item pipeline, `healthcrawl extract`, replay from WARC and the benchmarks all call
+it, which is what makes "replay gives the same items as the live crawl" true by construction
+and lets extraction run in a process pool.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from crawler.extract import Extractor, extract_page
+from crawler.extract.result import NotAnArticle
+from crawler.items import EXTRACTOR_VERSION, Article
+from crawler.urls import article_id, canonicalize_url, site_of
+
+__all__ = ["CapturedPage", "NotAnArticle", "process_page", "content_hash"]
+
+
+@dataclass(frozen=True)
+class CapturedPage:
+    """A page as captured: what the WARC response record holds, plus where it is."""
+
+    url: str
+    status: int
+    headers: dict[str, str]          # response headers, keys lower-case
+    body: bytes                      # entity body, content/transfer coding removed
+    fetched_at: str                  # ISO 8601 UTC
+    warc_filename: str | None = None
+    warc_offset: int | None = None
+    source_name: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # e.g. warc_ref: archive.CaptureRef
+
+
+def content_hash(text: str) -> str:
+    """sha1 of the normalised text with all whitespace removed."""
+    return hashlib.sha1("".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def process_page(page: CapturedPage, extractor: Extractor) -> Article:
+    """Turn a captured page into an Article, or raise NotAnArticle(reason)."""
+    if page.status >= 400:
+        raise NotAnArticle("http-error", f"HTTP {page.status}")
+    extraction = extract_page(page.body, url=page.url, headers=page.headers, extractor=extractor)
+    canonical = canonicalize_url(extraction.canonical_url or page.url)
+    return Article(
+        id=article_id(canonical),
+        url=page.url,
+        canonical_url=canonical,
+        title=extraction.title,
+        published=extraction.published,
+        text=extraction.text,
+        source=extraction.source,
+        author=extraction.author,
+        editor=extraction.editor,
+        site=site_of(page.url),
+        source_name=page.source_name,
+        fetched_at=page.fetched_at,
+        script=extraction.script,  # type: ignore[arg-type]
+        opencc_config=extraction.opencc_config,
+        charset=extraction.charset,
+        content_hash=content_hash(extraction.text),
+        quality=list(extraction.quality),
+        warc_filename=page.warc_filename,
+        warc_offset=page.warc_offset,
+        extractor_version=EXTRACTOR_VERSION,
+    )

@@ -1,0 +1,45 @@
+"""Dedup stage: links reposts to their canonical copy.
+
+Asks the run's `Deduplicator` (exact content hash, then MinHash LSH near-duplicates; SQLite
+in the output folder) and sets `duplicate_of`. With `DEDUP_DROP_REPOSTS` the repost is dropped
+instead of stored (its capture stays in the WARC). Stats: `dedup/new`, `dedup/exact`,
+`dedup/near`, `dedup/same-id`. Settings: `DEDUP_ENABLED` and the other `DEDUP_*`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem, NotConfigured
+
+from crawler.items import Article
+from crawler.state import RunState
+
+
+class DedupPipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        if not crawler.settings.getbool("DEDUP_ENABLED", True):
+            raise NotConfigured("set DEDUP_ENABLED=True to link reposts")
+        self.crawler = crawler
+        self.drop_reposts = crawler.settings.getbool("DEDUP_DROP_REPOSTS", False)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> "DedupPipeline":
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if not isinstance(item, Article):
+            return item
+        verdict = RunState.of(self.crawler).dedup.check(
+            item.id, item.canonical_url, item.text, item.content_hash,
+            site=item.site, published=item.published, url=item.url,
+        )
+        self.crawler.stats.inc_value(f"dedup/{verdict.kind}")
+        if verdict.kind == "same-id":
+            # the same canonical URL stored before (e.g. re-crawl without seen-store)
+            self.crawler.stats.inc_value("dedup/already_stored")
+        item.duplicate_of = verdict.duplicate_of
+        if item.duplicate_of and self.drop_reposts:
+            raise DropItem(f"repost of {item.duplicate_of}: {item.url}")
+        return item

@@ -1,0 +1,92 @@
+"""The run report: what a person reads the morning after a harvest.
+
+Writes, in `OUT/reports/`, `run-<UTC timestamp>.json` (totals and per-source counters: pages
+fetched, new items, duplicates, not-modified, failures by kind with example URLs, time taken),
+the same as text (`.txt`), and the HTML report with charts (`crawler.report`); and appends one
+line to `OUT/runs.jsonl`, the run history.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+TOTAL_KEYS = {
+    "pages_fetched": "response_received_count",
+    "new_items": "item_scraped_count",
+    "dropped": "item_dropped_count",
+    "not_modified": "harvest/not_modified",
+    "articles_skipped_seen": "dedup/seen_skipped",
+    "duplicates_exact": "dedup/exact",
+    "duplicates_near": "dedup/near",
+    "extract_errors": "extract/errors",
+    "warc_captures": "archive/captures",
+}
+
+
+def per_source(stats: dict[str, Any], failures: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, Any]]:
+    table: dict[str, dict[str, Any]] = {}
+    for key, value in stats.items():
+        if not key.startswith("source/"):
+            continue
+        _, name, rest = key.split("/", 2)
+        row = table.setdefault(name, {"pages_fetched": 0, "new_items": 0, "duplicates": 0, "not_modified": 0,
+                                      "failures": {}, "requests": {}, "seconds": 0.0})
+        if rest == "pages":
+            row["pages_fetched"] = value
+        elif rest in ("new_items", "duplicates", "not_modified", "seconds"):
+            row[rest] = value
+        elif rest.startswith("failures/"):
+            kind = rest.split("/", 1)[1]
+            row["failures"][kind] = {"count": value, "examples": list(failures.get(name, {}).get(kind, []))}
+        elif rest.startswith("requests/"):
+            row["requests"][rest.split("/", 1)[1]] = value
+    return dict(sorted(table.items()))
+
+
+def render_text(report: dict[str, Any]) -> str:
+    t = report["totals"]
+    lines = [
+        f"healthcrawl {report['kind']} · {report['started']} · {report['seconds']:.1f} s · exit {report['exit_code']}"
+        f" ({report['finish_reason']})",
+        f"pages fetched {t['pages_fetched']} · new items {t['new_items']} · duplicates "
+        f"{t['duplicates_exact'] + t['duplicates_near']} · not modified {t['not_modified']} · "
+        f"articles skipped (already stored) {t['articles_skipped_seen']} · extraction errors {t['extract_errors']}",
+        "",
+        f"{'source':<28}{'pages':>7}{'new':>6}{'dups':>6}{'304':>6}{'fail':>6}{'secs':>8}",
+    ]
+    for name, row in report["sources"].items():
+        fails = sum(f["count"] for f in row["failures"].values())
+        lines.append(f"{name[:27]:<28}{row['pages_fetched']:>7}{row['new_items']:>6}{row['duplicates']:>6}"
+                     f"{row['not_modified']:>6}{fails:>6}{row['seconds']:>8.1f}")
+        for kind, info in row["failures"].items():
+            lines.append(f"    {kind}: {info['count']}  e.g. {', '.join(info['examples'][:2])}")
+    return "\n".join(lines) + "\n"
+
+
+def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failures: dict[str, Any],
+                     started: dt.datetime, seconds: float, exit_code: int) -> tuple[list[Path], str]:
+    reports = out_dir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    report = {
+        "kind": kind,
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(seconds, 3),
+        "exit_code": exit_code,
+        "finish_reason": stats.get("finish_reason", "unknown"),
+        "totals": {name: stats.get(key, 0) for name, key in TOTAL_KEYS.items()},
+        "sources": per_source(stats, failures),
+        "output": str(out_dir),
+    }
+    json_path = reports / f"run-{stamp}.json"
+    json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+    text = render_text(report)
+    text_path = reports / f"run-{stamp}.txt"
+    text_path.write_text(text, encoding="utf-8")
+    with (out_dir / "runs.jsonl").open("a", encoding="utf-8") as history:
+        history.write(json.dumps({k: report[k] for k in ("kind", "started", "seconds", "exit_code", "finish_reason",
+                                                          "totals")}, ensure_ascii=False, default=str) + "\n")
+    return [json_path, text_path], text

@@ -1,0 +1,91 @@
+"""Scrapy settings for healthcrawl. Every subsystem has one prefix:
+
+- `HEALTHCRAWL_OUT`: the output folder; all state lives there (WARCs, CDXJ, items, seen-store,
+  near-duplicate index, reports, lock). Point it elsewhere and nothing is shared.
+- `ARCHIVE_*`: WARC capture (`ARCHIVE_ENABLED`, `ARCHIVE_PREFIX`, `ARCHIVE_MAX_SIZE`).
+- `EXTRACT_*`: page processing (`EXTRACT_WORKERS`: process pool size, 0 = in the reactor thread;
+  `EXTRACT_MIN_TEXT_CHARS`).
+- `DEDUP_*`: URL seen-store and near-duplicate index (`DEDUP_ENABLED`, `DEDUP_THRESHOLD`,
+  `DEDUP_SHINGLE_SIZE`, `DEDUP_NUM_PERM`, `DEDUP_DROP_REPOSTS`, `DEDUP_SEEN_STORE`).
+- `STORE_*`: JSON-lines items (`STORE_ENABLED`, `STORE_ITEMS_FILE`).
+- `TAGS_*`: region/topic tagging (`TAGS_ENABLED`).
+- `GUARD_*`: private-address guard (`GUARD_ALLOW_PRIVATE`).
+- `SOURCES_DIR`: folder of source specs (default: the packaged `spiders/specs`).
+"""
+
+from __future__ import annotations
+
+BOT_NAME = "healthcrawl"
+SPIDER_MODULES = ["spiders"]
+NEWSPIDER_MODULE = "spiders"
+
+HEALTHCRAWL_CONTACT = "https://github.com/healthcrawl/healthcrawl"
+USER_AGENT = f"healthcrawl/0.1 (archival crawler for research; +{HEALTHCRAWL_CONTACT})"
+
+# Politeness
+ROBOTSTXT_OBEY = True
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0.5
+DOWNLOAD_TIMEOUT = 30
+RETRY_TIMES = 2
+REDIRECT_MAX_TIMES = 10
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+
+# Size caps: a response (or a body decoded from it) larger than this is dropped.
+DOWNLOAD_MAXSIZE = 50 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
+
+# Only http(s): no file://, data:, ftp:, s3: downloads.
+DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
+
+HEALTHCRAWL_OUT = "output"
+SOURCES_DIR = None
+
+ARCHIVE_ENABLED = True
+ARCHIVE_PREFIX = "healthcrawl"
+ARCHIVE_MAX_SIZE = 1_000_000_000
+
+EXTRACT_WORKERS = 0
+EXTRACT_MIN_TEXT_CHARS = 30
+
+DEDUP_ENABLED = True
+DEDUP_SEEN_STORE = True
+DEDUP_THRESHOLD = 0.7
+DEDUP_SHINGLE_SIZE = 5
+DEDUP_NUM_PERM = 128
+DEDUP_DROP_REPOSTS = False
+
+STORE_ENABLED = True
+STORE_ITEMS_FILE = "items.jsonl"
+
+TAGS_ENABLED = True
+
+GUARD_ALLOW_PRIVATE = False
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.seen.SeenStoreMiddleware": 60,
+    "crawler.middlewares.capture.CaptureMiddleware": 950,
+}
+
+ITEM_PIPELINES = {
+    "crawler.pipelines.process.ProcessPagePipeline": 100,
+    "crawler.pipelines.tags.TagPipeline": 200,
+    "crawler.pipelines.dedup.DedupPipeline": 300,
+    "crawler.pipelines.store.StorePipeline": 900,
+}
+
+EXTENSIONS = {
+    "crawler.extensions.run_state.RunStateExtension": 0,
+    "crawler.extensions.source_stats.SourceStatsExtension": 10,
+    "crawler.extensions.progress.ProgressExtension": 20,
+}
+PROGRESS_ENABLED = True
+PROGRESS_INTERVAL = 1.0
+
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,132 @@
+"""What every healthcrawl spider shares: loading source specs and handing pages on.
+
+Spider arguments: `source` (name or comma list; all enabled sources when absent),
+`urls` (space/comma-separated start URLs: an ad-hoc crawl without a spec), `sources_dir`
+(overrides the `SOURCES_DIR` setting). Article pages are yielded as `CapturedPage` items; the
+item pipeline turns them into `Article`s. Requests carry `meta["hc_kind"]` (listing, sitemap,
+feed, article, discover) and `meta["hc_source"]` so middlewares (seen-store, archive) and the
+harvest report can tell them apart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import re
+from collections.abc import AsyncIterator, Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from crawler.page import CapturedPage
+from spiders.spec import SourceSpec, adhoc_spec, load_specs, select_specs
+
+ARTICLE_HINT = re.compile(r"(\d{4}[-/_]?\d{2}|/\d{3,}|/(?:c|a|content|article|art|detail|show|news)[/_-]|\.s?html?$)", re.I)
+
+
+def parse_feed_date(value: str | None) -> dt.datetime | None:
+    """A sitemap/feed date (ISO 8601 or RFC 2822) as an aware datetime (+08:00 if no zone)."""
+    if not value:
+        return None
+    value = value.strip()
+    parsed: dt.datetime | None = None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            parsed = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return parsed
+
+
+class SourceSpider(scrapy.Spider):
+    """Base class: resolves the sources to crawl and turns article responses into items."""
+
+    kinds: tuple[str, ...] = ("listing", "sitemap", "feed")
+
+    def __init__(self, source: str | None = None, urls: str | None = None, sources_dir: str | None = None,
+                 max_pages: str | int | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.source_arg = source
+        self.start_urls_arg = [u for u in re.split(r"[\s,]+", urls or "") if u]
+        self.sources_dir_arg = sources_dir
+        self.max_pages = int(max_pages) if max_pages else None
+        self.sources: list[SourceSpec] = []
+        self.adhoc = bool(self.start_urls_arg)
+
+    def load_sources(self) -> list[SourceSpec]:
+        if self.adhoc:
+            return [adhoc_spec(self.start_urls_arg, max_pages=self.max_pages or 1000)]
+        directory = self.sources_dir_arg or self.settings.get("SOURCES_DIR") or None
+        return select_specs(load_specs(directory), self.source_arg)
+
+    async def start(self) -> AsyncIterator[Any]:
+        self.sources = self.load_sources()
+        self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
+        for spec in self.sources:
+            for request in self.start_requests_for(spec):
+                yield request
+
+    def start_requests_for(self, spec: SourceSpec) -> Iterable[scrapy.Request]:
+        """Overridden by each kind's mixin; `news` chains them all."""
+        return []
+
+    # -- helpers shared by the kinds ---------------------------------------------------------
+    def spec_meta(self, spec: SourceSpec, kind: str, **extra: Any) -> dict[str, Any]:
+        meta = {"hc_kind": kind, "hc_source": spec.name, "download_slot": urlsplit(spec.homepage).hostname}
+        meta.update(extra)
+        return meta
+
+    def article_request(self, spec: SourceSpec, url: str, *, date: str | None = None) -> scrapy.Request | None:
+        if not self.in_scope(spec, url):
+            return None
+        if spec.cutoff_days and date:
+            when = parse_feed_date(date)
+            if when and when < dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=spec.cutoff_days):
+                self.crawler.stats.inc_value("harvest/skipped_cutoff")
+                return None
+        return scrapy.Request(url, callback=self.parse_article, meta=self.spec_meta(spec, "article"))
+
+    def in_scope(self, spec: SourceSpec, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        if urlsplit(url).scheme not in ("http", "https"):
+            return False
+        return any(host == d or host.endswith("." + d) for d in spec.allowed_domains)
+
+    def spec_by_name(self, name: str) -> SourceSpec:
+        for spec in self.sources:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def parse_article(self, response: Response) -> Iterable[Any]:
+        yield self.captured(response)
+
+    def captured(self, response: Response) -> CapturedPage:
+        meta = response.meta
+        ref = meta.get("hc_capture")
+        headers = {
+            k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+            for k, v in response.headers.items()
+        }
+        return CapturedPage(
+            url=response.url,
+            status=response.status,
+            headers=headers,
+            body=response.body,
+            fetched_at=meta.get("hc_fetched_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            warc_filename=ref.filename if ref else None,
+            warc_offset=ref.offset if ref else None,
+            source_name=meta.get("hc_source"),
+            extra={"warc_ref": ref} if ref else {},
+        )
+
+    def is_seen(self, url: str) -> bool:
+        """True when the seen-store (harvest mode) already holds this article URL."""
+        state = getattr(self.crawler, "healthcrawl_state", None)
+        return bool(state and state.seen_before(url))

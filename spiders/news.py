@@ -1,0 +1,59 @@
+"""The `news` spider: every entry of every selected source (listing, sitemap, feed).
+
+`scrapy crawl news -a source=NAME` crawls one source, without `source` all enabled ones;
+`-a urls="URL …"` crawls a site ad hoc (what `healthcrawl crawl URL…` runs): every same-site
+page is followed and offered to extraction, and the site's `/sitemap.xml` and announced feeds
+are read too. Page budget: `CLOSESPIDER_PAGECOUNT` (set by `--max-pages`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.http import Response, TextResponse
+
+from spiders.feed import FeedMixin
+from spiders.listing import ListingMixin
+from spiders.sitemap import SitemapMixin
+from spiders.spec import SourceSpec
+
+
+class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
+    name = "news"
+
+    def start_requests_for(self, spec: SourceSpec) -> Iterable[scrapy.Request]:
+        if self.adhoc:
+            roots = {f"{urlsplit(e.url).scheme}://{urlsplit(e.url).netloc}" for e in spec.listing}
+            for root in sorted(roots):
+                yield scrapy.Request(root + "/sitemap.xml", callback=self.parse_sitemap,
+                                     meta=self.spec_meta(spec, "sitemap"))
+            for entry in spec.listing:
+                yield scrapy.Request(entry.url, callback=self.parse_adhoc, dont_filter=True,
+                                     meta=self.spec_meta(spec, "listing"))
+            return
+        yield from self.start_listing(spec)
+        yield from self.start_sitemap(spec)
+        yield from self.start_feed(spec)
+
+    def article_request(self, spec: SourceSpec, url: str, *, date: str | None = None) -> scrapy.Request | None:
+        request = super().article_request(spec, url, date=date)
+        if request is not None and self.adhoc:
+            request = request.replace(callback=self.parse_adhoc)
+        return request
+
+    def parse_adhoc(self, response: Response) -> Iterable[Any]:
+        """Ad-hoc mode: offer the page to extraction and follow every same-site link."""
+        if not isinstance(response, TextResponse):
+            return
+        spec = self.spec_by_name(response.meta["hc_source"])
+        yield self.captured(response)  # start pages too: extraction rejects what is no article
+        for href in response.xpath("//a/@href").getall():
+            url = response.urljoin(href.strip()).split("#", 1)[0]
+            if self.in_scope(spec, url) and not self.is_seen(url):
+                request = self.article_request(spec, url)
+                if request is not None:
+                    yield request
+        yield from self.discover(spec, response)

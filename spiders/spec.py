@@ -1,0 +1,211 @@
+"""Source specs: every source is data, validated at start-up.
+
+A spec is a TOML file `spiders/specs/<region>/<name>.toml` (or under the folder named by the
+`SOURCES_DIR` setting / `--sources-dir`). `SourceSpec` validates it; `load_specs()` validates
+every file and raises `SpecError` naming the file, the field and the bad value on the first
+problem, so a bad spec stops the crawl before anything is fetched.
+
+Spec entries say how to find articles: `[[listing]]` pages with pagination, `[[sitemap]]`
+(plain, index or Google News sitemaps) and `[[feed]]` (RSS/Atom). See README "Source specs".
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_SPECS_DIR = Path(__file__).parent / "specs"
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+DEFAULT_NEXT_PAGE_XPATH = (
+    "//a[contains(normalize-space(.), '下一页') or contains(normalize-space(.), '下页')"
+    " or contains(normalize-space(.), '下一頁')]/@href"
+)
+
+
+class SpecError(ValueError):
+    """A source spec is invalid; the message names file, field and value."""
+
+
+def _check_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must be an absolute http(s) URL")
+    return value
+
+
+def _check_regex(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from exc
+    return value
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str
+    article_links: str | None = Field(
+        None, description="regex an article URL must match (search); default: any same-site link"
+    )
+
+    _url = field_validator("url")(classmethod(lambda cls, v: _check_http_url(v)))
+    _links = field_validator("article_links")(classmethod(lambda cls, v: _check_regex(v)))
+
+
+class ListingEntry(_Entry):
+    """A listing page; follows pagination up to `max_pages`."""
+
+    next_page_xpath: str = DEFAULT_NEXT_PAGE_XPATH
+    max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
+
+
+class SitemapEntry(_Entry):
+    """A sitemap, sitemap index or Google News sitemap."""
+
+
+class FeedEntry(_Entry):
+    """An RSS 2.0 or Atom feed."""
+
+
+class Region(BaseModel):
+    """Where the publisher is (GB/T 2260 code when known)."""
+
+    model_config = ConfigDict(extra="forbid")
+    province: str
+    city: str | None = None
+    county: str | None = None
+    code: Annotated[str | None, Field(pattern=r"^\d{6}$")] = None
+
+
+class Politeness(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    download_delay: Annotated[float, Field(ge=0, le=600)] = 1.0
+    concurrency: Annotated[int, Field(ge=1, le=32)] = 2
+
+
+class SourceSpec(BaseModel):
+    """One source: a site (or part of one) and how to find its articles."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    title: str
+    homepage: str
+    region: Region
+    enabled: bool = True
+    verified_offline: bool = Field(
+        False, description="true only for sources whose spec was checked against a live or archived copy"
+    )
+    notes: str = ""
+    allowed_domains: list[str] = Field(default_factory=list)
+    listing: list[ListingEntry] = Field(default_factory=list)
+    sitemap: list[SitemapEntry] = Field(default_factory=list)
+    feed: list[FeedEntry] = Field(default_factory=list)
+    politeness: Politeness = Field(default_factory=Politeness)
+    cutoff_days: Annotated[int | None, Field(ge=1)] = Field(
+        None, description="first harvest: only articles published in the last N days"
+    )
+    min_relevance: Annotated[float | None, Field(ge=0, le=1)] = None
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, value: str) -> str:
+        if not NAME_RE.match(value):
+            raise ValueError("must be lower-case letters, digits, '-' or '_' (max 64)")
+        return value
+
+    _home = field_validator("homepage")(classmethod(lambda cls, v: _check_http_url(v)))
+
+    @model_validator(mode="after")
+    def _entries(self) -> "SourceSpec":
+        if not (self.listing or self.sitemap or self.feed):
+            raise ValueError("a source needs at least one [[listing]], [[sitemap]] or [[feed]] entry")
+        if not self.allowed_domains:
+            hosts = {urlsplit(e.url).hostname for e in self.entries()} | {urlsplit(self.homepage).hostname}
+            self.allowed_domains = sorted(h for h in hosts if h)
+        return self
+
+    def entries(self) -> list[_Entry]:
+        return [*self.listing, *self.sitemap, *self.feed]
+
+
+def _format_error(path: Path, exc: ValidationError, raw: dict[str, Any]) -> str:
+    problems = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        value = err.get("input")
+        shown = repr(value) if not isinstance(value, dict) else "{…}"
+        if len(shown) > 80:
+            shown = shown[:77] + "…"
+        problems.append(f"field '{loc}' = {shown}: {err['msg']}")
+    return f"{path}: invalid source spec: " + "; ".join(problems)
+
+
+def load_spec(path: Path, *, text: str | None = None) -> SourceSpec:
+    """Load and validate one spec file. Raises SpecError naming file, field and value."""
+    try:
+        raw = tomllib.loads(text if text is not None else path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{path}: cannot read source spec: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{path}: not valid TOML: {exc}") from exc
+    try:
+        spec = SourceSpec.model_validate(raw)
+    except ValidationError as exc:
+        raise SpecError(_format_error(path, exc, raw)) from exc
+    if spec.name != path.stem:
+        raise SpecError(f"{path}: field 'name' = {spec.name!r}: must equal the file name stem {path.stem!r}")
+    return spec
+
+
+def load_specs(directory: Path | str | None = None) -> dict[str, SourceSpec]:
+    """Validate every `*.toml` under `directory` (recursively); names must be unique."""
+    root = Path(directory) if directory else DEFAULT_SPECS_DIR
+    if not root.is_dir():
+        raise SpecError(f"{root}: source spec folder does not exist")
+    specs: dict[str, SourceSpec] = {}
+    where: dict[str, Path] = {}
+    for path in sorted(root.rglob("*.toml")):
+        spec = load_spec(path)
+        if spec.name in specs:
+            raise SpecError(f"{path}: field 'name' = {spec.name!r}: already used by {where[spec.name]}")
+        specs[spec.name] = spec
+        where[spec.name] = path
+    return specs
+
+
+def select_specs(specs: dict[str, SourceSpec], names: str | list[str] | None) -> list[SourceSpec]:
+    """Pick sources by name (comma-separated or list); all enabled ones when `names` is empty."""
+    if not names:
+        return [s for s in specs.values() if s.enabled]
+    wanted = [n.strip() for n in (names.split(",") if isinstance(names, str) else names) if n.strip()]
+    unknown = [n for n in wanted if n not in specs]
+    if unknown:
+        raise SpecError(f"unknown source {', '.join(map(repr, unknown))}; known: {', '.join(sorted(specs)) or '(none)'}")
+    return [specs[n] for n in wanted]
+
+
+def adhoc_spec(urls: list[str], *, max_pages: int) -> SourceSpec:
+    """A spec built from start URLs (`healthcrawl crawl URL…`): every start URL is a listing
+    whose same-site links are followed; sitemaps and feeds found on the way are read too."""
+    for url in urls:
+        try:
+            _check_http_url(url)
+        except ValueError as exc:
+            raise SpecError(f"start URL {url!r}: {exc}") from exc
+    host = urlsplit(urls[0]).hostname or "adhoc"
+    name = re.sub(r"[^a-z0-9_-]", "-", host.lower())[:64] or "adhoc"
+    return SourceSpec(
+        name=name,
+        title=f"ad-hoc crawl of {host}",
+        homepage=urls[0],
+        region=Region(province="未知"),
+        listing=[ListingEntry(url=u, max_pages=max(1, max_pages)) for u in urls],
+        politeness=Politeness(download_delay=0.0, concurrency=8),
+    )

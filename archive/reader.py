@@ -131,7 +131,7 @@ def iter_records(path: str | Path, *, max_body: int = DEFAULT_MAX_BODY, verify_d
     path = Path(path)
     with open(path, "rb") as fh:
         magic = fh.read(2)
-        if magic == b"\x1f\x8b":
+        if magic == b"\x1f\x8b" or path.name.endswith((".gz", ".gz.open")):
             yield from _iter_gzip(fh, path, max_body, verify_digests, decode_payload)
         else:
             yield from _iter_plain(fh, path, max_body, verify_digests, decode_payload)

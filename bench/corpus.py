@@ -15,7 +15,7 @@ one or two mutations:
 
 Each story family also gets, with probability 0.3, a **distractor**: a different story on the
 same topic in the same place (same keywords — 医共体, the county, the hospital), which must
-NOT be linked. `family` is the ground truth: two articles are reposts of each other iff their
+NOT be linked; half of them reuse one background paragraph of the first story. `family` is the ground truth: two articles are reposts of each other iff their
 `family` is equal.
 
 Run ``python bench/corpus.py --n 20 --show 3`` to look at samples.
@@ -224,6 +224,8 @@ def generate(n: int, seed: int = 1) -> list[CorpusArticle]:
         if rng.random() < 0.3:
             other = story.same_topic(rng)
             o_title, o_paragraphs = other.article()
+            if rng.random() < 0.5:  # reuses a background paragraph of the first story
+                o_paragraphs.insert(rng.randrange(len(o_paragraphs)), rng.choice(paragraphs))
             family += 1
             emit(other, o_title, "\n".join(o_paragraphs + [_footer(rng, other)]), family, "distractor")
     out = out[:n]

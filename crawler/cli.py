@@ -181,7 +181,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except NotAnArticle as exc:
         print(f"healthcrawl extract: {args.file}: no article ({exc.reason}: {exc})", file=sys.stderr)
         return EXIT_FAILURES
-    from crawler.tags import tag_article
+    from crawler.postprocess import tag_article
 
     tag_article(article, None)
     print(article.model_dump_json(indent=2))

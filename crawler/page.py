@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 from crawler.extract import Extractor, extract_page
 from crawler.extract.result import NotAnArticle
@@ -34,10 +35,33 @@ class CapturedPage:
     source_name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. warc_ref: archive.CaptureRef
 
+    def __repr__(self) -> str:  # Scrapy logs dropped items: keep bodies out of the log
+        return f"<CapturedPage {self.status} {self.url} {len(self.body)} bytes>"
+
 
 def content_hash(text: str) -> str:
     """sha1 of the normalised text with all whitespace removed."""
     return hashlib.sha1("".join(text.split()).encode("utf-8")).hexdigest()
+
+
+def _host_key(url: str) -> str:
+    host = site_of(url)
+    for prefix in ("www.", "m.", "wap."):
+        if host.startswith(prefix):
+            return host[len(prefix):]
+    return host
+
+
+def choose_canonical(url: str, stated: str | None) -> str:
+    """The page's stated canonical URL (resolved against `url`) when it is on the same site;
+    otherwise the fetched URL. A repost that names the original site as canonical keeps its own
+    identity, so it is linked to the original by dedup instead of overwriting it."""
+    if not stated:
+        return url
+    resolved = urljoin(url, stated.strip())
+    if urlsplit(resolved).scheme not in ("http", "https") or _host_key(resolved) != _host_key(url):
+        return url
+    return resolved
 
 
 def process_page(page: CapturedPage, extractor: Extractor) -> Article:
@@ -45,7 +69,7 @@ def process_page(page: CapturedPage, extractor: Extractor) -> Article:
     if page.status >= 400:
         raise NotAnArticle("http-error", f"HTTP {page.status}")
     extraction = extract_page(page.body, url=page.url, headers=page.headers, extractor=extractor)
-    canonical = canonicalize_url(extraction.canonical_url or page.url)
+    canonical = canonicalize_url(choose_canonical(page.url, extraction.canonical_url))
     return Article(
         id=article_id(canonical),
         url=page.url,

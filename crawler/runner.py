@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,8 +45,8 @@ def build_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> Se
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("HEALTHCRAWL_OUT", str(out_dir), priority="cmdline")
-    if not sys.stderr.isatty():
-        settings.set("LOG_LEVEL", "WARNING", priority="default")
+    if not sys.stderr.isatty():  # cron: warnings and errors only; the report tells the rest
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings
@@ -65,17 +66,18 @@ def exit_code_for(stats: dict[str, Any]) -> int:
 
 
 def run_crawl(*, out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[str, Any] | None = None,
-              kind: str = "crawl", quiet: bool = False) -> RunOutcome:
-    """Run the `news` spider once into `out_dir` (see module docstring for exit codes)."""
+              kind: str = "crawl", take_lock: bool = True) -> RunOutcome:
+    """Run the `news` spider once into `out_dir` (see module docstring for exit codes).
+    `take_lock=False` when the caller already holds the output folder's lock."""
     from crawler.run_report import write_run_report
     from spiders.news import NewsSpider
 
     try:
-        with output_lock(out_dir):
+        with output_lock(out_dir) if take_lock else nullcontext(out_dir):
             started = dt.datetime.now(dt.timezone.utc)
             t0 = time.monotonic()
             settings = build_settings(out_dir, overrides)
-            process = CrawlerProcess(settings, install_root_handler=True)
+            process = CrawlerProcess(settings)
             crawler = process.create_crawler(NewsSpider)
             process.crawl(crawler, **spider_kwargs)
             process.start()

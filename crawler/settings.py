@@ -59,6 +59,9 @@ DEDUP_THRESHOLD = 0.7
 DEDUP_SHINGLE_SIZE = 5
 DEDUP_NUM_PERM = 128
 DEDUP_DROP_REPOSTS = False
+# The store stage commits the seen-store and index right after each item's line is written,
+# so the index never runs ahead of items.jsonl; no intermediate commits are needed.
+DEDUP_COMMIT_EVERY = 1_000_000
 
 STORE_ENABLED = True
 STORE_ITEMS_FILE = "items.jsonl"
@@ -67,7 +70,10 @@ TAGS_ENABLED = True
 
 GUARD_ALLOW_PRIVATE = False
 
+TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.guard.PrivateAddressMiddleware": 55,
     "crawler.middlewares.seen.SeenStoreMiddleware": 60,
     "crawler.middlewares.capture.CaptureMiddleware": 950,
 }

@@ -68,10 +68,13 @@ class RunState:
     # -- dedup -----------------------------------------------------------------------------
     @property
     def seen_store(self) -> Any:
+        """The URL seen-store (`seen.sqlite`), shared with the deduplicator; None when
+        `DEDUP_SEEN_STORE` is off."""
         if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE", True):
-            from crawler.dedup import SqliteSeenStore
+            from crawler.dedup import SEEN_FILENAME, SqliteSeenStore
 
-            self._seen = SqliteSeenStore(self.out_dir / "seen.sqlite")
+            self._seen = SqliteSeenStore(self.out_dir / SEEN_FILENAME,
+                                         commit_every=self.settings.getint("DEDUP_COMMIT_EVERY", 1000))
         return self._seen
 
     def seen_before(self, url: str) -> bool:
@@ -83,15 +86,8 @@ class RunState:
         if self._dedup is None:
             from crawler.dedup import DedupSettings, Deduplicator
 
-            self._dedup = Deduplicator(
-                self.out_dir,
-                DedupSettings(
-                    shingle_size=self.settings.getint("DEDUP_SHINGLE_SIZE", 5),
-                    num_perm=self.settings.getint("DEDUP_NUM_PERM", 128),
-                    threshold=self.settings.getfloat("DEDUP_THRESHOLD", 0.7),
-                    drop_reposts=self.settings.getbool("DEDUP_DROP_REPOSTS", False),
-                ),
-            )
+            self._dedup = Deduplicator(self.out_dir, DedupSettings.from_scrapy(self.settings),
+                                       seen_store=self.seen_store)
         return self._dedup
 
     def close(self) -> None:
@@ -101,7 +97,7 @@ class RunState:
             from archive.cdxj import write_index
 
             write_index(self.warc_dir)
-        if self._seen is not None:
-            self._seen.close()
         if self._dedup is not None:
             self._dedup.close()
+        if self._seen is not None:
+            self._seen.close()

@@ -18,8 +18,14 @@ def package_version(name: str) -> str:
         return "unknown"
 
 
-def extraction_summary(result: Article | tuple[str, str]) -> dict[str, Any]:
+def extraction_summary(result: Article | tuple[str, str], *, source_name: str | None = None,
+                       spec: Any = None) -> dict[str, Any]:
+    """What a WARC metadata record says about one processed capture. The source's name,
+    region and relevance threshold let replay rebuild the same item without the spec files."""
     base: dict[str, Any] = {
+        "source_name": source_name,
+        "source_region": spec.region.model_dump() if spec is not None else None,
+        "min_relevance": spec.min_relevance if spec is not None else None,
         "extractor": EXTRACTOR_VERSION,
         "trafilatura": package_version("trafilatura"),
         "opencc": package_version("opencc"),

@@ -68,9 +68,26 @@ class SourceSpider(scrapy.Spider):
     async def start(self) -> AsyncIterator[Any]:
         self.sources = self.load_sources()
         self.allowed_domains = sorted({d for s in self.sources for d in s.allowed_domains})
+        self.apply_politeness()
         for spec in self.sources:
             for request in self.start_requests_for(spec):
                 yield request
+
+    def apply_politeness(self) -> None:
+        """Per-source delay and concurrency: one download slot per source host, configured
+        from the spec's `[politeness]` (the strictest spec wins when sources share a host)."""
+        engine = getattr(self.crawler, "engine", None)
+        downloader = getattr(engine, "downloader", None)
+        slots = getattr(downloader, "per_slot_settings", None)
+        if slots is None:
+            return
+        for spec in self.sources:
+            slot = urlsplit(spec.homepage).hostname
+            wanted = {"concurrency": spec.politeness.concurrency, "delay": spec.politeness.download_delay}
+            if slot in slots:
+                wanted = {"concurrency": min(slots[slot].get("concurrency", 99), wanted["concurrency"]),
+                          "delay": max(slots[slot].get("delay", 0), wanted["delay"])}
+            slots[slot] = wanted
 
     def start_requests_for(self, spec: SourceSpec) -> Iterable[scrapy.Request]:
         """Overridden by each kind's mixin; `news` chains them all."""

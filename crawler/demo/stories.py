@@ -18,6 +18,12 @@ STORIES_FILE = Path(__file__).with_name("stories.toml")
 SECTIONS = ("chinanews", "county", "wechat", "portal", "blog", "repost")
 BEIJING = timezone(timedelta(hours=8))
 MAX_GENERATION = 3
+# When each generation's files changed: the server's Last-Modified, the sitemaps' lastmod of edits.
+GENERATION_DATES = {
+    1: datetime(2025, 6, 1, tzinfo=timezone.utc),
+    2: datetime(2025, 6, 10, tzinfo=timezone.utc),
+    3: datetime(2025, 6, 20, tzinfo=timezone.utc),
+}
 
 
 class StoryError(ValueError):

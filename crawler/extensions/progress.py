@@ -24,9 +24,8 @@ class ProgressExtension:
             raise NotConfigured("set PROGRESS_ENABLED=True for a progress line")
         self.tty = sys.stderr.isatty()
         self.force = settings.getbool("PROGRESS_FORCE", False)
-        if not (self.tty or self.force):
-            raise NotConfigured("stderr is not a terminal")
         self.crawler = crawler
+        self.active = self.tty or self.force  # under cron: stay quiet
         self.interval = settings.getfloat("PROGRESS_INTERVAL", 1.0)
         self.loop: task.LoopingCall | None = None
         self.started = time.monotonic()
@@ -55,6 +54,8 @@ class ProgressExtension:
         sys.stderr.flush()
 
     def spider_opened(self, spider: Spider) -> None:
+        if not self.active:
+            return
         self.loop = task.LoopingCall(self.tick)
         self.loop.start(self.interval, now=False)
 

@@ -68,7 +68,7 @@ class SourceStatsExtension:
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
         if isinstance(item, CapturedPage):
-            reason = str(exception).rsplit(": ", 2)[-2] if ": " in str(exception) else "dropped"
+            reason = str(exception).split(":", 1)[0] or "dropped"
             self._fail(item.source_name or "-", f"extract:{reason}", item.url)
         elif isinstance(item, Article):
             msg = str(exception)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 
 from lxml.html import HtmlElement
 
+from crawler.extract.normalise import PINYIN
+
 __all__ = ["PageMeta", "read_metadata", "take_byline_lines", "take_trailing_byline", "parse_date"]
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -41,7 +43,7 @@ _LABELLED_DATE = re.compile(
     r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|发布于|發布於|时间|時間|日期|更新时间|更新時間)\s*[：:]?\s*" + _YMD)
 _ANY_DATE_TIME = re.compile(_YMD)
 _LABEL = r"\s*[：:]\s*"
-_STOP = r"([^\s：:|｜,，。;；()（）\[\]【】]{2,30}(?:\s[^\s：:|｜,，。;；()（）]{1,10})?)"
+_STOP = r"([^\s：:|｜,，。;；()（）\[\]【】]{2,30})"
 _SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處)" + _LABEL + _STOP)
 _AUTHOR = re.compile(r"(?:作者|記者|记者|撰文|文)" + r"\s*[：:/／|｜]\s*" + _STOP)
 _EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)" + _LABEL + _STOP)
@@ -201,7 +203,7 @@ def read_metadata(tree: HtmlElement, html: str) -> PageMeta:
         if candidate and (parsed := parse_date(candidate)):
             meta.published = parsed
             break
-    lines = _page_text_lines(tree)
+    lines = [PINYIN.sub("", ln) for ln in _page_text_lines(tree)]
     if meta.published is None:
         meta.published = _date_from_lines(lines)
     if front.get("author"):
@@ -260,7 +262,6 @@ def take_trailing_byline(lines: list[str], meta: PageMeta) -> list[str]:
     name = re.sub(r"^(?:记者|記者|作者|通讯员|通訊員|文|图|圖)\s*[/／：:]?\s*", "", match.group(1)).strip()
     if len(name.replace(" ", "")) < 2:
         return lines
-    if meta.author is None:
-        meta.author = name
+    meta.author = name  # the byline in the article beats a page-level author
     rest = lines[-1][: match.start()].rstrip()
     return lines[:-1] + ([rest] if rest else [])

@@ -36,13 +36,13 @@ __all__ = ["Normalised", "normalise_text", "prepare_text", "finish_text", "strip
 _LEXICON = Path(__file__).with_name("lexicon.toml")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufeff\u200b-\u200d\u2060]")
 _TONES = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
-_PINYIN = re.compile(r"(?<=[^\sa-z0-9(（])[(（]([a-z" + _TONES + r"]{1,6})[)）]")
+PINYIN = re.compile(r"(?<=[^\s0-9(（])[(（]([a-z" + _TONES + r"]{1,6})[)）]")
 _HAS_TONE = re.compile("[" + _TONES + "]")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _HK_SIGNS = re.compile(r"[嘅咗喺冇睇啲嚟佢哋唔咁]")
 _DECIMAL = re.compile(r"(?<=\d)。(?=\d)")
 _SENTENCE_END = re.compile(r"[。！？!?…；;”」』\"）)：:]$")
-_LOST_BYTES = re.compile(r"\?[A-Za-z]|\?\?[\u4e00-\u9fff]|\ufffd")
+_LOST_BYTES = re.compile(r"\?[A-Za-z]|\?\?[\u4e00-\u9fff]|\ufffd|[\u4e00-\u9fff][a-z](?=[\u4e00-\u9fff。，！？])")
 _BOPOMOFO = re.compile(r"[\u3100-\u312f\u31a0-\u31bf]")
 _LOST_NUMBERS = re.compile(
     r"[\u4e00-\u9fff]\.\d|(?:到|至|近|达|共|约|扩充到)(?:人|名|个|间|家|所)[。，,、；]|"
@@ -79,10 +79,10 @@ def strip_controls(text: str) -> str:
 
 def remove_pinyin(text: str, min_hits: int = 3) -> tuple[str, bool]:
     """Remove injected pinyin readings when they occur at least `min_hits` times with tones."""
-    hits = _PINYIN.findall(text)
+    hits = PINYIN.findall(text)
     if len(hits) < min_hits or sum(bool(_HAS_TONE.search(h)) for h in hits) < min_hits:
         return text, False
-    return _PINYIN.sub("", text), True
+    return PINYIN.sub("", text), True
 
 
 def detect_script(text: str) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import Article
+from crawler.postprocess import link_duplicates
 from crawler.state import RunState
 
 
@@ -31,15 +32,11 @@ class DedupPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        verdict = RunState.of(self.crawler).dedup.check(
-            item.id, item.canonical_url, item.text, item.content_hash,
-            site=item.site, published=item.published, url=item.url,
-        )
+        verdict = link_duplicates(item, RunState.of(self.crawler).dedup)
         self.crawler.stats.inc_value(f"dedup/{verdict.kind}")
         if verdict.kind == "same-id":
             # the same canonical URL stored before (e.g. re-crawl without seen-store)
             self.crawler.stats.inc_value("dedup/already_stored")
-        item.duplicate_of = verdict.duplicate_of
         if item.duplicate_of and self.drop_reposts:
             raise DropItem(f"repost of {item.duplicate_of}: {item.url}")
         return item

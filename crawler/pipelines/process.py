@@ -28,6 +28,14 @@ from crawler.state import RunState
 from crawler.urls import canonicalize_url
 from crawler.versions import extraction_summary
 
+
+def source_spec(crawler: Crawler, name: str | None) -> Any:
+    """The running spider's spec called `name`, or None."""
+    for spec in getattr(crawler.spider, "sources", None) or []:
+        if spec.name == name:
+            return spec
+    return None
+
 logger = logging.getLogger(__name__)
 
 
@@ -87,12 +95,14 @@ class ProcessPagePipeline:
             failures.setdefault(f"extract:{reason}", []).append(item.url)
         if state.seen_store is not None and reason != "http-error":
             state.seen_store.add(canonicalize_url(item.url), None, item.fetched_at)
-        raise DropItem(f"no article at {item.url}: {reason}: {message}")
+        raise DropItem(f"{reason}: no article at {item.url}: {message}")
 
     def _write_metadata(self, page: CapturedPage, result: Article | tuple[str, str]) -> None:
         ref = page.extra.get("warc_ref") if page.extra else None
         if not self.archive or ref is None:
             return
+        spec = source_spec(self.crawler, page.source_name)
         RunState.of(self.crawler).writer.write_metadata(
-            url=page.url, refers_to=ref, fields=extraction_summary(result)
+            url=page.url, refers_to=ref,
+            fields=extraction_summary(result, source_name=page.source_name, spec=spec),
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -37,7 +38,20 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         state = RunState.of(self.crawler)
-        self.writer = JsonLinesWriter(state.out_dir / self.crawler.settings.get("STORE_ITEMS_FILE", "items.jsonl"))
+        path = state.out_dir / self.crawler.settings.get("STORE_ITEMS_FILE", "items.jsonl")
+        self.writer = JsonLinesWriter(path)
+        reconciled = reconcile_tail(path, state)
+        if reconciled:
+            logger.warning("%s: %d items written just before an interrupted run were re-recorded in the "
+                           "seen-store and dedup index", path, reconciled)
+
+    def _commit(self) -> None:
+        """Make the item's URL and dedup record durable right after its line is written."""
+        state = RunState.of(self.crawler)
+        if self.crawler.settings.getbool("DEDUP_ENABLED", True):
+            state.dedup.commit()
+        elif state.seen_store is not None:
+            state.seen_store.flush()
 
     def close_spider(self) -> None:
         if self.writer is not None:
@@ -60,4 +74,36 @@ class StorePipeline:
         if seen is not None:
             for url in {item.canonical_url, canonicalize_url(item.url)}:
                 seen.add(url, item.id, item.fetched_at)
+        self._commit()
         return item
+
+
+def reconcile_tail(path: Path, state: RunState, lines: int = 256) -> int:
+    """After a kill, the last items written may not be in the seen-store yet (the line is
+    written first, the store committed right after). Record those so the next run neither
+    re-requests nor re-stores them. Returns how many were missing."""
+    seen = state.seen_store
+    if seen is None or not path.exists() or path.stat().st_size == 0:
+        return 0
+    with path.open("rb") as fh:
+        fh.seek(max(0, path.stat().st_size - lines * 8192))
+        tail = fh.read().splitlines()[-lines:]
+    missing = 0
+    for raw in tail:
+        try:
+            item = Article.model_validate_json(raw)
+        except ValueError:
+            continue
+        if seen.has(item.canonical_url):
+            continue
+        missing += 1
+        if state.settings.getbool("DEDUP_ENABLED", True):
+            state.dedup.check(item.id, item.canonical_url, item.text, item.content_hash,
+                              site=item.site, published=item.published, url=item.url)
+        for url in {item.canonical_url, canonicalize_url(item.url)}:
+            seen.add(url, item.id, item.fetched_at)
+    if missing:
+        if state.settings.getbool("DEDUP_ENABLED", True):
+            state.dedup.commit()
+        seen.flush()
+    return missing

@@ -15,7 +15,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import Article
-from crawler.tags import tag_article
+from crawler.pipelines.process import source_spec
+from crawler.postprocess import tag_article
 
 
 class TagPipeline:
@@ -28,17 +29,10 @@ class TagPipeline:
     def from_crawler(cls, crawler: Crawler) -> "TagPipeline":
         return cls(crawler)
 
-    def _spec(self, name: str | None) -> Any:
-        spider = self.crawler.spider
-        for spec in getattr(spider, "sources", []) or []:
-            if spec.name == name:
-                return spec
-        return None
-
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        spec = self._spec(item.source_name)
+        spec = source_spec(self.crawler, item.source_name)
         tag_article(item, spec.region if spec else None)
         if spec is not None and spec.min_relevance is not None and (item.relevance or 0) < spec.min_relevance:
             self.crawler.stats.inc_value("tags/below_relevance")

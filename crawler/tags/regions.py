@@ -33,7 +33,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Literal
+from typing import Literal
 
 from crawler.items import RegionTag
 
@@ -82,7 +82,7 @@ class Gazetteer:
     """The division table plus the name index built from it. Build with `Gazetteer.load()`."""
 
     edition: str
-    divisions: dict[str, Division]
+    divisions: dict[str, Division] = field(repr=False)
     names: dict[str, list[_Entry]] = field(repr=False)
     blocked: tuple[str, ...] = field(repr=False)
     _lengths: tuple[int, ...] = field(repr=False, default=())
@@ -347,4 +347,4 @@ def find_regions(title: str, text: str, *, publisher: RegionTag | None = None) -
     return Gazetteer.load().find_regions(title, text, publisher=publisher)
 
 
-__all__: Iterable[str] = ["Division", "Gazetteer", "find_regions"]
+__all__ = ["Division", "Gazetteer", "find_regions"]

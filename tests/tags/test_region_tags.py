@@ -95,9 +95,9 @@ def test_tag_fields(gaz: Gazetteer) -> None:
 def test_ambiguous_county_needs_context(gaz: Gazetteer) -> None:
     assert gaz.find_regions("朝阳区开展义诊", "社区医生上门服务") == []
     assert full_names(gaz.find_regions("北京朝阳区开展义诊", "")) == ["北京市朝阳区"]
-    assert full_names(gaz.find_regions("朝阳区开展义诊", "长春市卫健委表示")) == ["吉林省长春市朝阳区"]
+    assert full_names(gaz.find_regions("朝阳区开展义诊", "长春市卫健委表示")) == ["吉林省长春市朝阳区", "吉林省长春市"]
     # 鼓楼区 exists in 福州, 开封, 徐州, 南京: a province with two of them does not decide
-    assert gaz.find_regions("鼓楼区卫生院", "江苏省卫健委") == []
+    assert full_names(gaz.find_regions("鼓楼区卫生院", "江苏省卫健委")) == ["江苏省"]
     assert full_names(gaz.find_regions("鼓楼区卫生院", "福建省卫健委")) == ["福建省福州市鼓楼区"]
 
 
@@ -156,3 +156,35 @@ def test_resolve_publisher(gaz: Gazetteer) -> None:
     # a county that is not in the named city falls back to the city
     assert gaz.resolve_publisher("四川", "成都", "南明区").code == "510100"  # type: ignore[union-attr]
     assert gaz.resolve_publisher(None, None, None) is None
+
+
+def test_build_divisions_from_adcodes_csv(tmp_path: Path) -> None:
+    from crawler.tags.build_divisions import build_rows, write_tsv
+
+    src = tmp_path / "adcodes.csv"
+    src.write_text(
+        "adcode,name,longitude,latitude\n"
+        "110000000000,北京市,1,1\n110100000000,北京市,1,1\n110105000000,朝阳区,1,1\n"
+        "420000000000,湖北省,1,1\n429004000000,仙桃市,1,1\n420100000000,武汉市,1,1\n420102000000,江岸区,1,1\n"
+        "420102001000,某街道,1,1\n810000000000,香港特别行政区,1,1\n810001000000,中西区,1,1\n"
+        "990000000000,苏鲁交界,1,1\n",
+        encoding="utf-8",
+    )
+    rows = build_rows(src)
+    assert rows == [
+        ("110000", "北京市", "province", ""),
+        ("110105", "朝阳区", "county", "110000"),
+        ("420000", "湖北省", "province", ""),
+        ("420100", "武汉市", "city", "420000"),
+        ("420102", "江岸区", "county", "420100"),
+        ("429004", "仙桃市", "county", "420000"),
+        ("810000", "香港特别行政区", "province", ""),
+    ]
+    write_tsv(rows, tmp_path / "divisions.tsv", edition="2025-12-31", source="test")
+    (tmp_path / "places.toml").write_text("", encoding="utf-8")
+    gaz = Gazetteer.load(tmp_path)
+    assert gaz.edition == "2025-12-31"
+    assert [t.full_name for t in gaz.find_regions("武汉江岸区", "")] == ["湖北省武汉市江岸区"]
+    src.write_text("adcode,name\n12,x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"adcodes.csv:2: bad adcode row"):
+        build_rows(src)

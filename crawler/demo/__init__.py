@@ -1,0 +1,1 @@
+"""Bundled offline demo site imitating the seed sources; see README.md and server.py."""

@@ -1,0 +1,229 @@
+"""Replay: re-run extraction, normalisation, tagging and dedup over archived responses.
+
+`healthcrawl replay WARC_OR_DIR… --out DIR` reads WARC files offline and writes the same
+items a live crawl wrote (same `process_page`, same `tag_article`, same `link_duplicates`).
+
+Which records become items: in files written by healthcrawl, exactly the captures the live
+crawl offered to extraction — each has a `metadata` record (written by the process-page stage)
+that refers to it and names its source; they are replayed in the order of those metadata
+records, which is the order the live crawl processed them, so dedup picks the same canonical
+copies. Files from other tools (no healthcrawl warcinfo) replay every 200 HTML response in
+file order. `revisit` records are resolved to the payload they refer to, across files.
+
+A damaged record (bad gzip, bad digest, cut file, bogus Content-Length, whole-file gzip) is
+reported with file and offset and skipped; the rest is replayed; the exit status is 1 when any
+record was skipped. Bodies are decompressed with the `DOWNLOAD_MAXSIZE` cap.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sys
+import time
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive.reader import (ArchivedRecord, DamagedRecord, DamagedRecordError, iter_records, iter_warc_paths,
+                            read_record_at)
+from crawler.extract import Extractor
+from crawler.items import Article
+from crawler.lock import LockHeld, output_lock
+from crawler.page import CapturedPage, NotAnArticle, process_page
+from crawler.postprocess import link_duplicates, tag_article
+from crawler.store.jsonl import JsonLinesWriter
+
+logger = logging.getLogger(__name__)
+PENDING_LIMIT = 512
+HTML_TYPES = ("text/html", "application/xhtml")
+
+
+@dataclass
+class ReplayStats:
+    files: int = 0
+    records: int = 0
+    offered: int = 0
+    items: int = 0
+    duplicates: int = 0
+    rejected: dict[str, int] = field(default_factory=dict)
+    damaged: list[DamagedRecord] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class _Where:
+    path: Path
+    offset: int
+
+
+def _fetched_at(warc_date: str) -> str:
+    try:
+        when = dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
+    except ValueError:
+        return warc_date
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def page_from_record(record: ArchivedRecord, payload_record: ArchivedRecord, source_name: str | None) -> CapturedPage:
+    """A CapturedPage from a response (or a revisit plus the response it refers to)."""
+    headers: dict[str, str] = {}
+    for key, value in payload_record.http_headers:
+        headers.setdefault(key.lower(), value)
+    headers.pop("content-encoding", None)
+    return CapturedPage(
+        url=record.url or "",
+        status=record.http_status or payload_record.http_status or 0,
+        headers=headers,
+        body=payload_record.payload,
+        fetched_at=_fetched_at(record.date),
+        warc_filename=record.filename,
+        warc_offset=record.offset,
+        source_name=source_name,
+    )
+
+
+class Replayer:
+    """Walks WARC files and yields (CapturedPage, metadata fields) in live-crawl order."""
+
+    def __init__(self, *, max_body: int, stats: ReplayStats) -> None:
+        self.max_body = max_body
+        self.stats = stats
+        self.where: dict[str, _Where] = {}
+        self.pending: OrderedDict[str, ArchivedRecord] = OrderedDict()
+
+    def _damaged(self, damage: DamagedRecord) -> None:
+        self.stats.damaged.append(damage)
+        logger.error("skipped damaged WARC record: %s at offset %d: %s", damage.path or damage.filename,
+                     damage.offset, damage.reason)
+
+    def _load(self, record_id: str) -> ArchivedRecord | None:
+        record = self.pending.pop(record_id, None)
+        if record is not None:
+            return record
+        where = self.where.get(record_id)
+        if where is None:
+            return None
+        try:
+            return read_record_at(where.path, where.offset, max_body=self.max_body)
+        except DamagedRecordError as exc:
+            self._damaged(exc.damage)
+            return None
+
+    def _resolve(self, record: ArchivedRecord) -> ArchivedRecord | None:
+        """The record holding the payload: itself, or the response a revisit refers to."""
+        if record.rec_type != "revisit":
+            return record
+        target = record.warc_header("WARC-Refers-To")
+        original = self._load(target) if target else None
+        if original is None:
+            logger.warning("revisit %s at %s:%d refers to a record not in these files", record.url,
+                           record.filename, record.offset)
+        return original
+
+    def pages(self, paths: list[Path]) -> Iterator[tuple[CapturedPage, dict[str, Any]]]:
+        for path in paths:
+            self.stats.files += 1
+            ours = False
+            for record in iter_records(path, max_body=self.max_body):
+                if isinstance(record, DamagedRecord):
+                    self._damaged(record)
+                    continue
+                self.stats.records += 1
+                kind = record.rec_type
+                if kind == "warcinfo":
+                    ours = b"healthcrawl" in record.payload[:2000] or "healthcrawl" in json.dumps(record.headers)
+                elif kind in ("response", "revisit"):
+                    self.where[record.record_id] = _Where(path, record.offset)
+                    if ours:
+                        self.pending[record.record_id] = record
+                        while len(self.pending) > PENDING_LIMIT:
+                            self.pending.popitem(last=False)
+                    elif kind == "response" and record.http_status == 200 and \
+                            (record.http_header("content-type") or "text/html").lower().startswith(HTML_TYPES):
+                        yield page_from_record(record, record, None), {}
+                elif kind == "metadata" and ours:
+                    try:
+                        fields = json.loads(record.payload.decode("utf-8"))
+                    except (UnicodeDecodeError, json.JSONDecodeError):
+                        self._damaged(DamagedRecord(record.filename, record.offset, "metadata is not JSON", path))
+                        continue
+                    target_id = record.refers_to or record.warc_header("WARC-Refers-To")
+                    target = self._load(target_id) if target_id else None
+                    if target is None:
+                        continue
+                    payload = self._resolve(target)
+                    if payload is not None:
+                        yield page_from_record(target, payload, fields.get("source_name")), fields
+
+
+def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: int = 50 * 1024 * 1024) -> int:
+    """Replay `paths` into `out_dir`; prints a summary; returns the exit code."""
+    from crawler.dedup import DedupSettings, Deduplicator
+
+    try:
+        files = iter_warc_paths(paths)
+    except FileNotFoundError as exc:
+        print(f"healthcrawl replay: {exc}", file=sys.stderr)
+        return 2
+    if not files:
+        print(f"healthcrawl replay: no *.warc.gz or *.warc files in {', '.join(map(str, paths))}", file=sys.stderr)
+        return 2
+    stats = ReplayStats()
+    t0 = time.monotonic()
+    extractor = Extractor()
+    try:
+        with output_lock(out_dir):
+            store = JsonLinesWriter(out_dir / "items.jsonl")
+            dedup = Deduplicator(out_dir, DedupSettings())
+            try:
+                for page, fields in Replayer(max_body=max_body, stats=stats).pages(files):
+                    stats.offered += 1
+                    try:
+                        article = process_page(page, extractor)
+                    except NotAnArticle as exc:
+                        stats.rejected[exc.reason] = stats.rejected.get(exc.reason, 0) + 1
+                        continue
+                    except Exception as exc:  # noqa: BLE001 - one bad page never stops a replay
+                        logger.error("extraction failed for %s (%s:%s): %s", page.url, page.warc_filename,
+                                     page.warc_offset, exc)
+                        stats.rejected["error"] = stats.rejected.get("error", 0) + 1
+                        continue
+                    if not _keep(article, fields):
+                        stats.rejected["below-relevance"] = stats.rejected.get("below-relevance", 0) + 1
+                        continue
+                    if link_duplicates(article, dedup).duplicate_of:
+                        stats.duplicates += 1
+                    store.write(article)
+                    stats.items += 1
+            finally:
+                dedup.close()
+                store.close()
+    except LockHeld as exc:
+        print(f"skipped: {exc}")
+        return 0
+    stats.seconds = time.monotonic() - t0
+    print(summary(stats, out_dir))
+    return 1 if stats.damaged else 0
+
+
+def _keep(article: Article, fields: dict[str, Any]) -> bool:
+    tag_article(article, fields.get("source_region"))
+    minimum = fields.get("min_relevance")
+    return minimum is None or (article.relevance or 0) >= minimum
+
+
+def summary(stats: ReplayStats, out_dir: Path) -> str:
+    lines = [
+        f"replayed {stats.files} WARC files, {stats.records} records in {stats.seconds:.1f} s: "
+        f"{stats.offered} pages offered, {stats.items} items written ({stats.duplicates} reposts linked), "
+        f"{sum(stats.rejected.values())} not articles {dict(sorted(stats.rejected.items())) or ''}",
+        f"items: {out_dir / 'items.jsonl'}",
+    ]
+    if stats.damaged:
+        lines.append(f"{len(stats.damaged)} damaged records skipped:")
+        lines += [f"  {d.path or d.filename} at offset {d.offset}: {d.reason}" for d in stats.damaged[:20]]
+    return "\n".join(lines)

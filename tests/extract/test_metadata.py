@@ -1,0 +1,72 @@
+"""metadata.py: titles without site suffix, Chinese and machine dates, bylines to fields."""
+
+from __future__ import annotations
+
+import lxml.html
+import pytest
+
+from crawler.extract.metadata import PageMeta, parse_date, read_metadata, take_byline_lines, take_trailing_byline
+
+
+def meta_of(html: str):  # type: ignore[no-untyped-def]
+    return read_metadata(lxml.html.fromstring(html), html)
+
+
+@pytest.mark.parametrize(("title", "expected"), [
+    ("关于开展义诊活动的通知_市卫生健康委员会", "关于开展义诊活动的通知"),
+    ("简阳市医共体建设让基层群众有医靠-中新网四川", "简阳市医共体建设让基层群众有医靠"),
+])
+def test_title_without_site_suffix(title: str, expected: str) -> None:
+    assert meta_of(f"<html><head><title>{title}</title></head><body><p>x</p></body></html>").title == expected
+
+
+def test_labelled_chinese_date_and_byline_fields() -> None:
+    html = ("<html><body><div>2025年04月07日 21:22 来源:中新网四川 编辑:曹惠君</div>"
+            "<p>正文</p><div>Copyright 2019-2025 版权所有</div></body></html>")
+    meta = meta_of(html)
+    assert meta.published == "2025-04-07T21:22:00+08:00"
+    assert (meta.source, meta.editor) == ("中新网四川", "曹惠君")
+
+
+def test_fabu_shijian_and_unknown_source() -> None:
+    meta = meta_of("<html><body><div>发布时间:2022-03-18 14:01来源: 未知</div></body></html>")
+    assert meta.published == "2022-03-18T14:01:00+08:00"
+    assert meta.source is None
+
+
+def test_wechat_ct_and_meta_tag() -> None:
+    assert meta_of('<html><body><script>var ct = "1639118436";</script></body></html>').published == "2021-12-10T14:40:36+08:00"
+    html = '<html><head><meta property="article:published_time" content="2024-05-13T08:00:00+08:00"></head></html>'
+    assert meta_of(html).published == "2024-05-13T08:00:00+08:00"
+
+
+def test_front_matter_rfc2822() -> None:
+    html = "---\ntitle: '新蒲新区'\nauthor: 趣头条\ndate: Fri, 10 Dec 2021 07:10:36 GMT\n---\n<div><p>正文</p></div>"
+    meta = meta_of(html)
+    assert meta.title == "新蒲新区" and meta.published == "2021-12-10T07:10:36+00:00"
+
+
+def test_copyright_year_is_never_a_date() -> None:
+    meta = meta_of("<html><body><p>正文</p><div>© 2024 某某网 版权所有 2024-01-01 10:00</div></body></html>")
+    assert meta.published is None
+
+
+@pytest.mark.parametrize("value", ["2099-01-01", "1980-05-01", "2024-13-40"])
+def test_untrustworthy_dates_dropped(value: str) -> None:
+    assert parse_date(value) is None
+
+
+def test_byline_lines_move_into_fields() -> None:
+    meta = PageMeta()
+    lines = ["正文第一段，说明情况。", "正文第二段。", "（责任编辑：张三）"]
+    assert take_byline_lines(lines, meta) == lines[:2]
+    assert meta.editor == "张三"
+
+
+def test_trailing_byline_becomes_author_but_end_marks_and_places_stay() -> None:
+    meta = PageMeta()
+    out = take_trailing_byline(["前文。", "凝聚磅礴力量。(邓祁)"], meta)
+    assert out[-1] == "凝聚磅礴力量。" and meta.author == "邓祁"
+    meta = PageMeta()
+    kept = ["小病不出镇(街道)"]
+    assert take_trailing_byline(kept, meta) == kept and meta.author is None

@@ -18,6 +18,7 @@ from crawler.urls import canonicalize_url
 
 if TYPE_CHECKING:
     from archive.writer import WarcWriter
+    from crawler.capture_index import CaptureIndex
     from crawler.dedup import Deduplicator
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,7 @@ class RunState:
         self._writer: WarcWriter | None = None
         self._seen: Any = None
         self._dedup: Deduplicator | None = None
+        self._captures: CaptureIndex | None = None
         self.recovered: list[Any] = []
 
     @classmethod
@@ -49,6 +51,7 @@ class RunState:
     @property
     def writer(self) -> "WarcWriter":
         if self._writer is None:
+            from archive.cdxj import merge_into_index
             from archive.recovery import recover_open_files
             from archive.writer import WarcWriter
 
@@ -56,14 +59,39 @@ class RunState:
             self.recovered = recover_open_files(self.warc_dir)
             for report in self.recovered:
                 logger.warning("recovered WARC left by a crash: %s", report)
+            if self.recovered:
+                merge_into_index(self.index_path, [r.final_path for r in self.recovered
+                                                   if r.final_path and r.final_path.name.endswith(".warc.gz")])
             self._writer = WarcWriter(
                 self.warc_dir,
                 prefix=self.settings.get("ARCHIVE_PREFIX", "healthcrawl"),
                 max_size=self.settings.getint("ARCHIVE_MAX_SIZE", 1_000_000_000),
                 software="healthcrawl/0.1 (Scrapy capture middleware)",
+                warcinfo={"robots": "obey" if self.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                          "http-header-user-agent": self.settings.get("USER_AGENT", "")},
                 host_tag=self.settings.get("ARCHIVE_HOST_TAG", ""),
+                on_file_closed=self._file_closed,
             )
         return self._writer
+
+    @property
+    def index_path(self) -> Path:
+        return self.warc_dir / "index.cdxj"
+
+    def _file_closed(self, path: Path) -> None:
+        """A WARC file was closed: add it to the CDXJ index and publish its payload digests."""
+        from archive.cdxj import merge_into_index
+
+        merge_into_index(self.index_path, [path])
+        self.captures.file_closed(path)
+
+    @property
+    def captures(self) -> "CaptureIndex":
+        if self._captures is None:
+            from crawler.capture_index import CaptureIndex
+
+            self._captures = CaptureIndex(self.out_dir)
+        return self._captures
 
     # -- dedup -----------------------------------------------------------------------------
     @property
@@ -90,13 +118,15 @@ class RunState:
                                        seen_store=self.seen_store)
         return self._dedup
 
-    def close(self) -> None:
-        """Close the WARC writer (renaming `.open` files) and the stores; index new WARCs."""
+    def close(self, finished: bool = True) -> None:
+        """Close the WARC writer (renaming `.open` files, indexing them) and the stores.
+        Conditional-request validators are kept only when the run `finished` normally."""
         if self._writer is not None:
             self._writer.close()
-            from archive.cdxj import write_index
-
-            write_index(self.warc_dir)
+        if self._captures is not None:
+            if finished:
+                self._captures.commit_validators()
+            self._captures.close()
         if self._dedup is not None:
             self._dedup.close()
         if self._seen is not None:

@@ -16,9 +16,11 @@ Signature → band keys: the first ``bands·rows`` values, cut into `bands` band
 each band is hashed to 32 bits and tagged with its band number (``band << 32 | hash``), one
 SQLite integer per band.
 
-`lsh_params(threshold, num_perm)` derives (bands, rows): the fewest bands whose candidate
-probability at Jaccard = threshold is ≥ 0.97 while an unrelated pair at Jaccard 0.3 becomes a
-candidate with probability ≤ 0.1 — recall first, candidates are verified afterwards.
+`lsh_params(threshold, num_perm)` derives (bands, rows), recall first (candidates are verified
+afterwards): for rows = 1, 2, … take the fewest bands giving candidate probability ≥ 0.97 at
+Jaccard = threshold, and stop at the first rows for which an unrelated pair (Jaccard 0.3, or
+threshold/2 if lower) becomes a candidate with probability ≤ 0.1; if none qualifies before
+bands·rows exceeds num_perm, the last one that fits. At 0.7 and 128 permutations: 20 × 5.
 
 `compact(signature)` keeps 8 bits per value for verification (128 bytes at 128 permutations);
 `estimate_jaccard` corrects for the 1/256 chance that two different values agree in 8 bits.

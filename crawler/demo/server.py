@@ -331,14 +331,7 @@ class _DemoRequestHandler(BaseHTTPRequestHandler):
         send_body: bool,
         encoding: str | None,
     ) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        if status != 304:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if send_body and status != 304:
-            self.wfile.write(body)
+        # recorded before the first byte goes out, so a client that has its answer sees it logged
         self.demo._record(
             RequestLogEntry(
                 path=self.path,
@@ -352,6 +345,14 @@ class _DemoRequestHandler(BaseHTTPRequestHandler):
                 content_encoding=encoding,
             )
         )
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if send_body and status != 304:
+            self.wfile.write(body)
 
 
 def serve_forever(port: int, host: str = "127.0.0.1", *, generation: int = 1) -> None:

@@ -25,4 +25,4 @@ class RunStateExtension:
             _ = state.writer  # recover leftovers from a crash before the first capture
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        RunState.of(self.crawler).close()
+        RunState.of(self.crawler).close(finished=reason == "finished")

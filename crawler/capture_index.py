@@ -1,0 +1,106 @@
+"""What the archive already holds, for revisits and conditional requests.
+
+Kept in `OUT/captures.sqlite`:
+- `digests`: payload digest → the response record that first stored that payload, so a
+  re-fetch returning the same bytes is written as a `revisit` (identical-payload-digest)
+  instead of a second copy.
+- `validators`: URL → ETag / Last-Modified of its last 200 response and where that response
+  is, so listing, feed and sitemap requests are sent as conditional requests and a 304 is
+  written as a `server-not-modified` revisit referring to that response.
+
+Durability rules: digests become visible to later runs when the WARC file holding their record
+is closed (a record lost to a crash is never referred to); validators are committed only when
+a run finishes normally, so a run killed half-way does not turn the next run's listing requests
+into 304s that hide the articles it never fetched.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from archive.writer import CaptureRef
+
+FILENAME = "captures.sqlite"
+
+
+def payload_digest(body: bytes) -> str:
+    """WARC payload digest of an entity body: `sha1:` + base32."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+
+
+@dataclass(frozen=True)
+class Stored:
+    url: str
+    ref: CaptureRef
+
+
+@dataclass(frozen=True)
+class Validators:
+    etag: str | None
+    last_modified: str | None
+    stored: Stored
+
+
+class CaptureIndex:
+    def __init__(self, out_dir: Path) -> None:
+        self.path = out_dir / FILENAME
+        self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS digests (digest TEXT PRIMARY KEY, url TEXT, filename TEXT,"
+                         " offset INTEGER, length INTEGER, record_id TEXT, date TEXT)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT,"
+                         " last_modified TEXT, filename TEXT, offset INTEGER, length INTEGER, record_id TEXT,"
+                         " digest TEXT, date TEXT)")
+        self._pending_digests: dict[str, Stored] = {}   # by file name, until that file is closed
+        self._pending_validators: dict[str, tuple[str | None, str | None, Stored]] = {}
+
+    # -- digests -----------------------------------------------------------------------
+    def find_payload(self, digest: str) -> Stored | None:
+        hit = self._pending_digests.get(digest)
+        if hit is not None:
+            return hit
+        row = self._db.execute("SELECT url, filename, offset, length, record_id, date FROM digests WHERE digest=?",
+                               (digest,)).fetchone()
+        if row is None:
+            return None
+        return Stored(row[0], CaptureRef(row[1], row[2], row[3], row[4], digest, row[5]))
+
+    def add_payload(self, url: str, ref: CaptureRef) -> None:
+        self._pending_digests.setdefault(ref.payload_digest, Stored(url, ref))
+
+    def file_closed(self, path: Path) -> None:
+        """The WARC file `path` is closed: its records are durable, publish their digests."""
+        name = path.name
+        rows = [(d, s.url, s.ref.filename, s.ref.offset, s.ref.length, s.ref.record_id, s.ref.date)
+                for d, s in self._pending_digests.items() if s.ref.filename == name]
+        if rows:
+            self._db.executemany("INSERT OR IGNORE INTO digests VALUES (?,?,?,?,?,?,?)", rows)
+        for row in rows:
+            self._pending_digests.pop(row[0], None)
+
+    # -- validators --------------------------------------------------------------------
+    def validators(self, url: str) -> Validators | None:
+        row = self._db.execute("SELECT etag, last_modified, filename, offset, length, record_id, digest, date"
+                               " FROM validators WHERE url=?", (url,)).fetchone()
+        if row is None:
+            return None
+        return Validators(row[0], row[1], Stored(url, CaptureRef(row[2], row[3], row[4], row[5], row[6], row[7])))
+
+    def remember(self, url: str, etag: str | None, last_modified: str | None, stored: Stored) -> None:
+        if etag or last_modified:
+            self._pending_validators[url] = (etag, last_modified, stored)
+
+    def commit_validators(self) -> int:
+        rows = [(url, e, lm, s.ref.filename, s.ref.offset, s.ref.length, s.ref.record_id, s.ref.payload_digest,
+                 s.ref.date) for url, (e, lm, s) in self._pending_validators.items()]
+        self._db.executemany("INSERT OR REPLACE INTO validators VALUES (?,?,?,?,?,?,?,?,?)", rows)
+        self._pending_validators.clear()
+        return len(rows)
+
+    def close(self) -> None:
+        self._db.close()

@@ -27,6 +27,7 @@ from lxml.etree import ParserError
 from crawler.extract.boilerplate import DEFAULT_LEXICON, Lexicon
 from crawler.extract.decode import decode_body
 from crawler.extract.density import main_container_text, prune_tree
+from crawler.extract.layout import prepare_layout
 from crawler.extract.metadata import PageMeta, read_metadata, take_byline_lines, take_trailing_byline
 from crawler.extract.normalise import converter, finish_text, prepare_text, remove_pinyin
 from crawler.extract.result import Extraction, NotAnArticle
@@ -94,7 +95,7 @@ def _check_textual(body: bytes, url: str, headers: dict[str, str]) -> None:
         raise NotAnArticle("not-html", f"{url}: binary body (NUL bytes)")
 
 
-def _trafilatura(html: str, url: str, extractor: Extractor) -> str:
+def _trafilatura(html: str | lxml.html.HtmlElement, url: str, extractor: Extractor) -> str:
     text = trafilatura.extract(html, url=url, favor_precision=extractor.favor_precision,
                                include_comments=False, include_tables=extractor.include_tables,
                                output_format="txt") or ""
@@ -147,7 +148,8 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
         raise NotAnArticle("not-html", f"{url}: cannot parse HTML: {exc}") from exc
     meta = read_metadata(tree, html)
     lang = tree.get("lang") or None
-    text = _trafilatura(html, url, extractor)
+    layout = prepare_layout(tree)
+    text = _trafilatura(layout.tree, url, extractor)
     lines = [ln for ln in text.split("\n") if ln.strip()]
     if extractor.container_filter and lines:
         lines = _container_lines(tree, lines)
@@ -169,7 +171,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     lines, _ = extractor.lexicon.clean(lines)
     lines = [_END_MARK.sub("", ln) for ln in lines]
     lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
-    text, finish_flags = finish_text(lines)
+    text, finish_flags = finish_text(lines, layout.headings)
     if len(_WS.sub("", text)) < extractor.min_text_chars:
         raise NotAnArticle("no-main-text", f"{url}: main text shorter than {extractor.min_text_chars} characters")
     return Extraction(

@@ -47,7 +47,7 @@ _BOPOMOFO = re.compile(r"[\u3100-\u312f\u31a0-\u31bf]")
 _LOST_NUMBERS = re.compile(
     r"[\u4e00-\u9fff]\.\d|(?:到|至|近|达|共|约|扩充到)(?:人|名|个|间|家|所)[。，,、；]|"
     r"(?:^|[^\d.％%])[%％]|(?:[馆站])间[，。,]")
-_KEY = re.compile(r"[^\w]|_")
+_KEY = re.compile(r"[\W_]+")  # same key as layout.heading_key
 
 
 @dataclass
@@ -158,8 +158,11 @@ def _prefix_share(lead: str, full: str) -> float:
     return hits / len(lead) if lead else 0.0
 
 
-def join_phrase_lines(lines: list[str]) -> tuple[list[str], bool]:
-    """Re-join phrase-per-line text into paragraphs (break after sentence-final punctuation)."""
+def join_phrase_lines(lines: list[str], headings: frozenset[str] = frozenset()) -> tuple[list[str], bool]:
+    """Re-join phrase-per-line text into paragraphs (break after sentence-final punctuation).
+
+    A line whose key (`layout.heading_key`) is in `headings` — the page marks it as a heading
+    (bold, `<h3>`, section title) — stays a paragraph of its own."""
     stripped = [ln.strip() for ln in lines if ln.strip()]
     if len(stripped) < 8:
         return lines, False
@@ -170,6 +173,12 @@ def join_phrase_lines(lines: list[str]) -> tuple[list[str], bool]:
     paragraphs: list[str] = []
     current = ""
     for line in stripped:
+        if headings and _key(line) in headings:
+            if current:
+                paragraphs.append(current)
+                current = ""
+            paragraphs.append(line)
+            continue
         current += line
         if _SENTENCE_END.search(line) or len(current) > 400:
             paragraphs.append(current)
@@ -214,14 +223,15 @@ def prepare_text(text: str, *, url: str = "", opencc_default: str = "t2s.json",
     return Normalised(text, script, profile, quality)
 
 
-def finish_text(lines: list[str]) -> tuple[str, list[str]]:
-    """Second phase on boilerplate-free lines: doubled body, phrase lines, decimals, flags."""
+def finish_text(lines: list[str], headings: frozenset[str] = frozenset()) -> tuple[str, list[str]]:
+    """Second phase on boilerplate-free lines: doubled body, phrase lines (keeping `headings`
+    as their own paragraphs), decimals, flags."""
     quality: list[str] = []
     lines = [ln.strip() for ln in lines if ln.strip()]
     lines, fired = collapse_doubled(lines)
     if fired:
         quality.append("body-doubled")
-    lines, fired = join_phrase_lines(lines)
+    lines, fired = join_phrase_lines(lines, headings)
     if fired:
         quality.append("lines-joined")
     text = "\n".join(lines)

@@ -1,0 +1,148 @@
+"""Prepare a page's DOM for trafilatura: layout tables, text-only sections, heading lines.
+
+`prepare_layout(tree)` works on (and changes) a copy of the parsed page and returns it with
+what it learnt:
+- layout tables become `<div>`s. A table is *layout* when it nests another table, when one of
+  its cells holds a long text (>= `LONG_CELL` characters) or several paragraphs, when every row
+  has at most one cell, or when most of its text is link text (a nav bar). Other tables are
+  *data* tables (statistics inside an article) and stay tables, so `include_tables` keeps
+  them as rows. Without this, trafilatura prints a county site's whole page — banner, nav,
+  breadcrumb, body — as `| … |` table rows.
+- a `<section>` holding text but no block element (WeChat writes one phrase per section)
+  becomes a `<p>`; trafilatura drops bare sections.
+- heading lines: short blocks (<= `HEADING_MAX_CHARS`) without sentence punctuation that the
+  page marks as a heading (`<h2>`-`<h6>`, or a block whose text is all inside
+  `<strong>`/`<b>`, or bold via inline style). `normalise.join_phrase_lines` keeps them as
+  paragraphs of their own instead of gluing them onto the next phrase.
+No settings: `Extractor.include_tables` decides what trafilatura does with the data tables.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+
+from lxml.html import HtmlElement
+
+__all__ = ["Layout", "prepare_layout", "is_layout_table", "heading_key"]
+
+LONG_CELL = 150          # whitespace-free characters in one cell: prose, not data
+HEADING_MAX_CHARS = 30
+_WS = re.compile(r"\s+")
+_BLOCKS = {"p", "div", "section", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+           "blockquote", "article", "form", "dl", "pre"}
+_TABLE_PARTS = {"table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "col"}
+_HEADING_TAGS = {"h2", "h3", "h4", "h5", "h6"}
+_BOLD_TAGS = {"strong", "b"}
+_BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
+_SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,：:、…]")
+_KEY = re.compile(r"[\W_]+")
+
+
+@dataclass
+class Layout:
+    """The prepared tree and the heading lines found in it."""
+
+    tree: HtmlElement
+    headings: frozenset[str] = field(default_factory=frozenset)
+    layout_tables: int = 0
+
+
+def heading_key(text: str) -> str:
+    """Comparison key of a line: letters, digits and Han characters only."""
+    return _KEY.sub("", text)
+
+
+def _text(el: HtmlElement) -> str:
+    return _WS.sub("", "".join(el.itertext()))
+
+
+def _rows(table: HtmlElement) -> list[HtmlElement]:
+    """Rows of this table only (not of tables nested in its cells)."""
+    rows = []
+    for child in table:
+        tag = child.tag if isinstance(child.tag, str) else ""
+        if tag == "tr":
+            rows.append(child)
+        elif tag in ("tbody", "thead", "tfoot"):
+            rows.extend(r for r in child if isinstance(r.tag, str) and r.tag == "tr")
+    return rows
+
+
+def is_layout_table(table: HtmlElement) -> bool:
+    """True when `table` arranges the page rather than holding data (see module docstring)."""
+    if any(True for _ in table.iterdescendants("table")):
+        return True
+    rows = _rows(table)
+    cells = [c for r in rows for c in r if isinstance(c.tag, str) and c.tag in ("td", "th")]
+    if not cells:
+        return True
+    if all(sum(1 for c in r if isinstance(c.tag, str) and c.tag in ("td", "th")) <= 1 for r in rows):
+        return True
+    text = _text(table)
+    links = sum(len(_text(a)) for a in table.iter("a"))
+    if text and links / len(text) >= 0.5 and len(cells) >= 3:
+        return True
+    for cell in cells:
+        if len(_text(cell)) >= LONG_CELL:
+            return True
+        paragraphs = [b for b in cell.iterdescendants() if isinstance(b.tag, str) and b.tag in _BLOCKS
+                      and len(_text(b)) >= 40]
+        if len(paragraphs) >= 2:
+            return True
+    return False
+
+
+def _unwrap_table(table: HtmlElement) -> None:
+    for el in [table, *table.iterdescendants()]:
+        if not isinstance(el.tag, str) or el.tag not in _TABLE_PARTS:
+            continue
+        if el is not table and (el.tag == "table" or _inside_data_table(el, table)):
+            continue  # a nested table is decided on its own
+        el.tag = "div"
+        for name in ("width", "height", "align", "valign", "cellpadding", "cellspacing", "border"):
+            el.attrib.pop(name, None)
+
+
+def _inside_data_table(el: HtmlElement, layout: HtmlElement) -> bool:
+    """True when `el` belongs to a table nested in `layout`."""
+    for anc in el.iterancestors():
+        if anc is layout:
+            return False
+        if anc.tag == "table":
+            return True
+    return False
+
+
+def _is_heading(el: HtmlElement, text: str) -> bool:
+    if not text or len(text) > HEADING_MAX_CHARS or _SENTENCE_PUNCT.search(text):
+        return False
+    if el.tag in _HEADING_TAGS:
+        return True
+    if _BOLD_STYLE.search(el.get("style") or ""):
+        return True
+    bold = "".join(t for b in el.iter(*_BOLD_TAGS) for t in b.itertext())
+    if not bold:
+        bold = "".join(t for s in el.iter("span") if _BOLD_STYLE.search(s.get("style") or "")
+                       for t in s.itertext())
+    return _WS.sub("", bold) == text
+
+
+def prepare_layout(tree: HtmlElement) -> Layout:
+    """A prepared copy of `tree` (see module docstring); `tree` itself is not changed."""
+    tree = copy.deepcopy(tree)
+    tables = list(tree.iter("table"))
+    layout = [t for t in tables if is_layout_table(t)]
+    for table in layout:
+        _unwrap_table(table)
+    headings: set[str] = set()
+    for el in tree.iter("section", "p", "div", *_HEADING_TAGS):
+        if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants()):
+            continue
+        text = _text(el)
+        if el.tag == "section" and text:
+            el.tag = "p"
+        if _is_heading(el, text):
+            headings.add(heading_key(text))
+    return Layout(tree, frozenset(h for h in headings if h), len(layout))

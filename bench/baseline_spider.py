@@ -7,8 +7,9 @@ callback. Nothing is written but a JSON line of numbers:
 
     python bench/baseline_spider.py URL --max-pages N [--json FILE]
 
-prints/writes `{"pages": response_received_count, "extracted": n, "seconds": crawl seconds}`
-(seconds from creating the crawler process to its end, like the run report's `seconds`).
+prints/writes `{"pages": response_received_count, "extracted": n, "seconds": s, "elapsed": e}`:
+`seconds` from creating the crawler process to its end (like the run report's `seconds`),
+`elapsed` Scrapy's `elapsed_time_seconds` (engine start to spider closed).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def run(url: str, max_pages: int) -> dict[str, Any]:
     seconds = time.monotonic() - t0
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return {"pages": stats.get("response_received_count", 0), "extracted": crawler.spider.extracted,
-            "seconds": round(seconds, 3)}
+            "seconds": round(seconds, 3), "elapsed": stats.get("elapsed_time_seconds")}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,9 +1,11 @@
 """The run report: what a person reads the morning after a harvest.
 
 Writes, in `OUT/reports/`, `run-<UTC timestamp>.json` (totals and per-source counters: pages
-fetched, new items, duplicates, not-modified, failures by kind with example URLs, time taken),
-the same as text (`.txt`), and the HTML report with charts (`crawler.report`); and appends one
-line to `OUT/runs.jsonl`, the run history.
+fetched, new items, duplicates, not-modified, failures by kind with example URLs, time taken;
+plus, under "charts", the numbers behind the charts), the same as text (`.txt`), and the
+self-contained HTML report with charts (`crawler.report`: items per source, per day, per
+region, repost clusters, failures), also copied to `OUT/report.html`; and appends one line to
+`OUT/runs.jsonl`, the run history.
 """
 
 from __future__ import annotations
@@ -66,8 +68,47 @@ def render_text(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def items_since(path: Path, offset: int) -> list[dict[str, Any]]:
+    """Items appended to the JSON-lines file after byte `offset` (this run's new items)."""
+    if not path.exists():
+        return []
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        return [json.loads(line) for line in fh.read().splitlines() if line.strip()]
+
+
+def cluster_dicts(out_dir: Path, limit: int = 50) -> list[dict[str, Any]]:
+    """The largest repost clusters of the output folder, as plain dicts for the report."""
+    from crawler.dedup import INDEX_FILENAME, Deduplicator
+
+    if not (out_dir / INDEX_FILENAME).exists():
+        return []
+    dedup = Deduplicator(out_dir)
+    try:
+        clusters = sorted(dedup.clusters(min_size=2), key=lambda c: -c.size)[:limit]
+    finally:
+        dedup.close()
+    return [{"canonical_id": c.canonical_id, "title": c.members[0].title or c.canonical_id,
+             "members": [{"url": m.url, "site": m.site, "published": m.published, "kind": m.kind}
+                         for m in c.members]} for c in clusters]
+
+
+def run_stats(report: dict[str, Any], failures: dict[str, dict[str, list[str]]]) -> Any:
+    from crawler.report import RunStats, SourceStats
+
+    stats = RunStats(started_at=report["started"], duration_seconds=report["seconds"])
+    for name, row in report["sources"].items():
+        stats.sources[name] = SourceStats(
+            pages_fetched=row["pages_fetched"], new_items=row["new_items"], duplicates=row["duplicates"],
+            not_modified=row["not_modified"], seconds=row["seconds"],
+            failures={kind: list(failures.get(name, {}).get(kind, [])) or ["?"] * info["count"]
+                      for kind, info in row["failures"].items()})
+    return stats
+
+
 def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failures: dict[str, Any],
-                     started: dt.datetime, seconds: float, exit_code: int) -> tuple[list[Path], str]:
+                     started: dt.datetime, seconds: float, exit_code: int,
+                     items_offset: int = 0, items_file: str = "items.jsonl") -> tuple[list[Path], str]:
     reports = out_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
@@ -81,6 +122,15 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
         "sources": per_source(stats, failures),
         "output": str(out_dir),
     }
+    from crawler.report import render_html, summarise
+
+    charts = summarise(run_stats(report, failures), items_since(out_dir / items_file, items_offset),
+                       cluster_dicts(out_dir), title=f"healthcrawl {kind} · {report['started']}")
+    report["charts"] = charts
+    html = render_html(charts)
+    html_path = reports / f"run-{stamp}.html"
+    html_path.write_text(html, encoding="utf-8")
+    (out_dir / "report.html").write_text(html, encoding="utf-8")  # the latest run, always at the same place
     json_path = reports / f"run-{stamp}.json"
     json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     text = render_text(report)
@@ -89,4 +139,4 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
     with (out_dir / "runs.jsonl").open("a", encoding="utf-8") as history:
         history.write(json.dumps({k: report[k] for k in ("kind", "started", "seconds", "exit_code", "finish_reason",
                                                           "totals")}, ensure_ascii=False, default=str) + "\n")
-    return [json_path, text_path], text
+    return [json_path, text_path, html_path], text + f"report: {html_path}\n"

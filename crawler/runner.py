@@ -77,6 +77,8 @@ def run_crawl(*, out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[s
             started = dt.datetime.now(dt.timezone.utc)
             t0 = time.monotonic()
             settings = build_settings(out_dir, overrides)
+            items_path = out_dir / settings.get("STORE_ITEMS_FILE", "items.jsonl")
+            items_offset = items_path.stat().st_size if items_path.exists() else 0
             process = CrawlerProcess(settings)
             crawler = process.create_crawler(NewsSpider)
             process.crawl(crawler, **spider_kwargs)
@@ -86,7 +88,8 @@ def run_crawl(*, out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[s
             code = exit_code_for(stats)
             paths, summary = write_run_report(
                 out_dir, kind=kind, stats=stats, failures=failures, started=started,
-                seconds=time.monotonic() - t0, exit_code=code,
+                seconds=time.monotonic() - t0, exit_code=code, items_offset=items_offset,
+                items_file=settings.get("STORE_ITEMS_FILE", "items.jsonl"),
             )
             return RunOutcome(code, stats=stats, summary=summary, report_paths=paths)
     except LockHeld as exc:

@@ -74,6 +74,8 @@ TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.guard.PrivateAddressMiddleware": 55,
+    "crawler.middlewares.auth.AuthorizationScopeMiddleware": 450,
+    "crawler.middlewares.guard.RedirectGuardMiddleware": 605,
     "crawler.middlewares.seen.SeenStoreMiddleware": 60,
     "crawler.middlewares.capture.CaptureMiddleware": 950,
 }

@@ -16,7 +16,7 @@ from twisted.python.failure import Failure
 from crawler.items import Article
 from crawler.page import CapturedPage
 
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 200  # failing URLs kept per source and kind for the report
 
 
 class SourceStatsExtension:

@@ -10,6 +10,9 @@ what it learnt:
   breadcrumb, body — as `| … |` table rows.
 - a `<section>` holding text but no block element (WeChat writes one phrase per section)
   becomes a `<p>`; trafilatura drops bare sections.
+- the body of a publishing system trafilatura does not know (`_CONTENT_XPATHS`: WeChat's
+  `#js_content`, TRS's `.TRS_Editor`) is marked `itemprop=articleBody`; otherwise trafilatura
+  falls back to collecting loose paragraphs, which merges repeated phrase lines.
 - heading lines: short blocks (<= `HEADING_MAX_CHARS`) without sentence punctuation that the
   page marks as a heading (`<h2>`-`<h6>`, or a block whose text is all inside
   `<strong>`/`<b>`, or bold via inline style). `normalise.join_phrase_lines` keeps them as
@@ -38,6 +41,14 @@ _BOLD_TAGS = {"strong", "b"}
 _BOLD_STYLE = re.compile(r"font-weight\s*:\s*(?:bold|[6-9]00)", re.I)
 _SENTENCE_PUNCT = re.compile(r"[。！？!?；;，,：:、…]")
 _KEY = re.compile(r"[\W_]+")
+# Article bodies of publishing systems trafilatura does not recognise: WeChat official
+# accounts (`#js_content`, hidden until its script runs) and TRS, the CMS of most Chinese
+# government sites (`.TRS_Editor`).
+_CONTENT_XPATHS = (
+    "//div[@id='js_content']",
+    "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+)
+_HIDDEN = re.compile(r"(?:visibility\s*:\s*hidden|display\s*:\s*none)\s*;?", re.I)
 
 
 @dataclass
@@ -129,9 +140,24 @@ def _is_heading(el: HtmlElement, text: str) -> bool:
     return _WS.sub("", bold) == text
 
 
+def _mark_content(tree: HtmlElement) -> None:
+    """Name the article body of well-known publishing systems for trafilatura (see docstring)."""
+    if tree.xpath("//*[@itemprop='articleBody']"):
+        return
+    for xpath in _CONTENT_XPATHS:
+        found = tree.xpath(xpath)
+        if len(found) == 1 and len(_text(found[0])) >= 50:
+            found[0].set("itemprop", "articleBody")
+            style = found[0].get("style") or ""
+            if "hidden" in style or "none" in style:
+                found[0].set("style", _HIDDEN.sub("", style))
+            return
+
+
 def prepare_layout(tree: HtmlElement) -> Layout:
     """A prepared copy of `tree` (see module docstring); `tree` itself is not changed."""
     tree = copy.deepcopy(tree)
+    _mark_content(tree)
     tables = list(tree.iter("table"))
     layout = [t for t in tables if is_layout_table(t)]
     for table in layout:

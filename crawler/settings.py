@@ -24,6 +24,7 @@ USER_AGENT = f"healthcrawl/0.1 (archival crawler for research; +{HEALTHCRAWL_CON
 
 # Politeness
 ROBOTSTXT_OBEY = True
+ROBOTSTXT_MAX_SIZE = 500 * 1024  # RFC 9309: parse at least 500 KiB; the rest is ignored
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
@@ -73,6 +74,8 @@ GUARD_ALLOW_PRIVATE = False
 TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsPolicyMiddleware": 100,
     "crawler.middlewares.guard.PrivateAddressMiddleware": 55,
     "crawler.middlewares.auth.AuthorizationScopeMiddleware": 450,
     "crawler.middlewares.guard.RedirectGuardMiddleware": 605,

@@ -60,7 +60,10 @@ class ListingMixin(SourceSpider):
         page = response.meta["hc_page"]
         if page >= entry.max_pages:
             return
-        if links and new == 0 and getattr(self.crawler, "healthcrawl_state", None) is not None:
+        # "nothing new" stops pagination only for a listing page a completed run already saw
+        # (its validators are committed at the end of a finished run): after a killed run,
+        # the next run pages on and fetches what the killed run never reached.
+        if links and new == 0 and response.meta.get("hc_validators") is not None:
             self.crawler.stats.inc_value("harvest/pagination_stopped_nothing_new")
             return
         for href in response.xpath(entry.next_page_xpath).getall()[:1]:

@@ -28,8 +28,9 @@ from crawler.extract.boilerplate import DEFAULT_LEXICON, Lexicon
 from crawler.extract.decode import decode_body
 from crawler.extract.density import main_container_text, prune_tree
 from crawler.extract.layout import prepare_layout
-from crawler.extract.metadata import PageMeta, read_metadata, take_byline_lines, take_trailing_byline
-from crawler.extract.normalise import converter, finish_text, prepare_text, remove_pinyin
+from crawler.extract.metadata import (PageMeta, dateline_author, read_metadata, take_byline_lines,
+                                      take_trailing_byline)
+from crawler.extract.normalise import apply_spun, converter, finish_text, prepare_text, remove_pinyin
 from crawler.extract.result import Extraction, NotAnArticle
 
 __all__ = ["Extractor", "Extraction", "NotAnArticle", "extract_page"]
@@ -158,7 +159,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
                             convert=extractor.convert_script)
     quality = list(decoded.quality) + prepared.quality
     profile = prepared.opencc_config
-    title = _simplify_field(meta.title, profile, extractor.pinyin_min_hits) or ""
+    title, _ = apply_spun(_simplify_field(meta.title, profile, extractor.pinyin_min_hits) or "")
     fields = PageMeta(title=title, published=meta.published,
                       source=_simplify_field(meta.source, profile, 1),
                       author=_simplify_field(meta.author, profile, 1),
@@ -171,6 +172,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     lines, _ = extractor.lexicon.clean(lines)
     lines = [_END_MARK.sub("", ln) for ln in lines]
     lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
+    dateline_author(lines, fields)
     text, finish_flags = finish_text(lines, layout.headings)
     if len(_WS.sub("", text)) < extractor.min_text_chars:
         raise NotAnArticle("no-main-text", f"{url}: main text shorter than {extractor.min_text_chars} characters")

@@ -10,6 +10,9 @@ what it learnt:
   breadcrumb, body — as `| … |` table rows.
 - a `<section>` holding text but no block element (WeChat writes one phrase per section)
   becomes a `<p>`; trafilatura drops bare sections.
+- embedded media players (the block around a `<video>`/`<embed>`/`<object>` or an element
+  whose class/id says `player`, up to `PLAYER_MAX_CHARS` of prose-free text: controls,
+  speeds, error messages, durations) are removed.
 - the body of a publishing system trafilatura does not know (`_CONTENT_XPATHS`: WeChat's
   `#js_content`, TRS's `.TRS_Editor`) is marked `itemprop=articleBody`; otherwise trafilatura
   falls back to collecting loose paragraphs, which merges repeated phrase lines.
@@ -32,6 +35,9 @@ __all__ = ["Layout", "prepare_layout", "is_layout_table", "heading_key"]
 
 LONG_CELL = 150          # whitespace-free characters in one cell: prose, not data
 HEADING_MAX_CHARS = 30
+PLAYER_MAX_CHARS = 400   # a media player's controls and messages, never an article
+_PROSE = re.compile(r"[，。；！？]")
+_STOP_TAGS = {"body", "html", "article", "main"}
 _WS = re.compile(r"\s+")
 _BLOCKS = {"p", "div", "section", "table", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
            "blockquote", "article", "form", "dl", "pre"}
@@ -154,9 +160,50 @@ def _mark_content(tree: HtmlElement) -> None:
             return
 
 
+def _remove(el: HtmlElement) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        prev = el.getprevious()
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
+
+
+def _drop_players(tree: HtmlElement) -> int:
+    """Remove embedded media players: the widest block around a `<video>`/`<embed>`/`<object>`
+    (or an element named `…player…`) whose text is short and holds no prose."""
+    starts = list(tree.iter("video", "embed", "object"))
+    starts += tree.xpath("//*[contains(translate(@class, 'PLAYER', 'player'), 'player') or "
+                         "contains(translate(@id, 'PLAYER', 'player'), 'player')]")
+    removed = 0
+    for start in starts:
+        if start.getparent() is None or any(a.tag == "body" for a in [start]):
+            continue
+        top = start if _is_widget(start) else None
+        for anc in start.iterancestors():
+            if anc.tag in _STOP_TAGS or not _is_widget(anc):
+                break
+            top = anc
+        if top is not None and top.getroottree().getroot() is tree:
+            _remove(top)
+            removed += 1
+    return removed
+
+
+def _is_widget(el: HtmlElement) -> bool:
+    text = _text(el)
+    return len(text) <= PLAYER_MAX_CHARS and len(_PROSE.findall(text)) < 3 and not any(
+        len(_text(p)) >= 40 for p in el.iter("p"))
+
+
 def prepare_layout(tree: HtmlElement) -> Layout:
     """A prepared copy of `tree` (see module docstring); `tree` itself is not changed."""
     tree = copy.deepcopy(tree)
+    _drop_players(tree)
     _mark_content(tree)
     tables = list(tree.iter("table"))
     layout = [t for t in tables if is_layout_table(t)]

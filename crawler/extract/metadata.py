@@ -26,10 +26,20 @@ from lxml.html import HtmlElement
 
 from crawler.extract.normalise import PINYIN
 
-__all__ = ["PageMeta", "read_metadata", "take_byline_lines", "take_trailing_byline", "parse_date"]
+__all__ = ["PageMeta", "read_metadata", "take_byline_lines", "take_trailing_byline", "dateline_author",
+           "parse_date"]
 
 CST = dt.timezone(dt.timedelta(hours=8))
-_SEP = re.compile(r"\s*(?:_|\||｜|—|–|-{1,2}|::|·)\s*")
+# Separators between a title and a site/section name. `——` (a doubled dash) introduces a
+# subtitle in Chinese and is never one.
+_SEP = re.compile(r"\s*(?:_|\||｜|(?<!—)—(?!—)|–|-{1,2}|::|·)\s*")
+# The last segment of a <title> names the site or a section when it ends like a site name.
+_SITE_WORD = re.compile(
+    r"(?:网|網|站|局|委员会|委員會|委|政府|门户|門戶|频道|頻道|日报|日報|晚报|晚報|时报|時報|报社|報社|"
+    r"在线|在線|新闻|新聞|官网|官網|平台|公众号|公眾號|中心|办公室|辦公室|集团|集團|资讯|資訊|聚合|"
+    r"招商|之家|社区|社區|论坛|論壇|百科)$|中新[网網]|\.(?:com|cn|net|org|gov)\b", re.I)
+_SITE_MAX_CHARS = 20
+_SECTION_MAX_CHARS = 6
 _DATE_META = (
     "article:published_time", "og:article:published_time", "og:published_time", "pubdate",
     "publishdate", "publish_date", "publishtime", "published_time", "datepublished", "dc.date",
@@ -44,7 +54,15 @@ _LABELLED_DATE = re.compile(
 _ANY_DATE_TIME = re.compile(_YMD)
 _LABEL = r"\s*[：:]\s*"
 _STOP = r"([^\s：:|｜,，。;；()（）\[\]【】]{2,30})"
-_SOURCE = re.compile(r"(?:来源|來源|稿源|出处|出處)" + _LABEL + _STOP)
+# `图片来源`/`部分资料来源` name where a photo or some facts came from, not the article's source.
+_SOURCE = re.compile(r"(?<!图片)(?<!圖片)(?<!资料)(?<!資料)(?:来源|來源|稿源|出处|出處)" + _LABEL + _STOP)
+# WeChat's repost header: `以下文章来源于湄潭县卫生健康局` names the original account.
+_REPOST_SOURCE = re.compile(r"以下文章(?:来源|來源)(?:于|於)\s*([^\s,，。;；:：]{2,30}?)(?:\s*[,，。;；]|\s*$|\s+)")
+# A dateline lead names the reporters: `中新网四川新闻4月7日电(吴平华 吴润秋)`, `本报讯（记者 张三）`.
+_ROLE = r"(?:特约记者|记者|記者|通讯员|通訊員|实习生|實習生)"
+_DATELINE_AUTHOR = re.compile(
+    r"^.{0,40}?(?:电|電|讯|訊)\s*[（(]\s*((?:" + _ROLE + r"\s*)?[\u4e00-\u9fff]{2,4}"
+    r"(?:[\s、，,]+(?:" + _ROLE + r"\s*)?[\u4e00-\u9fff]{2,4}){0,5})\s*[）)]")
 _AUTHOR = re.compile(r"(?:作者|記者|记者|撰文|文)" + r"\s*[：:/／|｜]\s*" + _STOP)
 _EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)" + _LABEL + _STOP)
 _UNKNOWN = {"未知", "暂无", "暫無", "无", "無", "佚名", "本站", "网络", "網絡", "网络整理", "admin"}
@@ -110,8 +128,8 @@ def parse_date(value: str) -> str | None:
         except (TypeError, ValueError):
             parsed = None
     if parsed is not None:
-        if parsed.tzinfo is None:
-            parsed = parsed.replace(tzinfo=CST)
+        # one zone for all items: Beijing time (the same instant as the page states)
+        parsed = parsed.replace(tzinfo=CST) if parsed.tzinfo is None else parsed.astimezone(CST)
         if parsed.year < 1995 or parsed > dt.datetime.now(CST) + dt.timedelta(days=1):
             return None
         if "T" not in value and ":" not in value:
@@ -143,15 +161,41 @@ def _meta(tree: HtmlElement, names: tuple[str, ...]) -> str | None:
     return None
 
 
-def _strip_site(title: str, h1: str | None) -> str:
+def _is_site_name(segment: str, site_names: set[str], page_text: str, headings: list[str]) -> bool:
+    """A title segment names the site: the page says so (og:site_name), it ends like a site
+    name (`…网`, `…局`, `…委员会`), or the page shows it outside its headline (logo, crumbs)."""
+    if not segment or len(segment) > _SITE_MAX_CHARS:
+        return False
+    if segment in site_names or _SITE_WORD.search(segment):
+        return True
+    in_headings = sum(h.count(segment) for h in headings)
+    return len(segment) >= 2 and page_text.count(segment) > in_headings
+
+
+def _strip_site(title: str, site_names: set[str] | None = None, page_text: str = "",
+                headings: list[str] | None = None) -> str:
+    """`title` without trailing (or leading) site and section names; subtitles stay."""
+    names = site_names or set()
+    heads = headings or []
     title = re.sub(r"\s+", " ", title).strip()
-    if h1 and h1 in title:
-        return h1
-    parts = [p for p in _SEP.split(title) if p]
-    if len(parts) > 1:
-        longest = max(parts, key=len)
-        return parts[0] if len(parts[0]) >= 6 or parts[0] == longest else longest
-    return title
+    end = len(title)
+    stripped = False
+    for match in reversed(list(_SEP.finditer(title))):
+        if match.start() == 0 or match.end() > end:
+            continue
+        segment = title[match.end():end].strip()
+        section = stripped and 0 < len(segment) <= _SECTION_MAX_CHARS
+        if not (section or _is_site_name(segment, names, page_text, heads)):
+            break
+        end, stripped = match.start(), True
+    core = title[:end].strip() or title
+    if not stripped:
+        first = _SEP.search(core)
+        if first and first.start() > 0:
+            head, rest = core[:first.start()].strip(), core[first.end():].strip()
+            if len(rest) >= 6 and (head in names or _SITE_WORD.search(head)):
+                return rest
+    return core
 
 
 def _page_text_lines(tree: HtmlElement) -> list[str]:
@@ -168,7 +212,7 @@ def _page_text_lines(tree: HtmlElement) -> list[str]:
 def read_byline(line: str, meta: PageMeta) -> bool:
     """Fill empty source/author/editor/date fields from one byline line; True if any was found."""
     found = False
-    for regex, attr in ((_SOURCE, "source"), (_AUTHOR, "author"), (_EDITOR, "editor")):
+    for regex, attr in ((_REPOST_SOURCE, "source"), (_SOURCE, "source"), (_AUTHOR, "author"), (_EDITOR, "editor")):
         match = regex.search(line)
         if match:
             found = True
@@ -181,21 +225,7 @@ def read_metadata(tree: HtmlElement, html: str) -> PageMeta:
     """Metadata from the page tree and its decoded source; see the module docstring."""
     meta = PageMeta()
     front = _front_matter(html)
-    h1_el = tree.find(".//h1")
-    h1 = re.sub(r"\s+", " ", h1_el.text_content()).strip() if h1_el is not None else None
-    title_el = tree.find(".//title")
-    raw_title = title_el.text_content() if title_el is not None else ""
-    og_title = _meta(tree, ("og:title", "twitter:title"))
-    if front.get("title"):
-        meta.title = front["title"]
-    elif h1 and raw_title and h1 in raw_title:
-        meta.title = h1
-    elif og_title:
-        meta.title = _strip_site(og_title, h1)
-    elif raw_title.strip():
-        meta.title = _strip_site(raw_title, h1)
-    elif h1:
-        meta.title = h1
+    meta.title = front.get("title") or _title(tree)
     canonical = tree.find(".//link[@rel='canonical']")
     meta.canonical_url = (canonical.get("href") if canonical is not None else None) or _meta(tree, ("og:url",))
 
@@ -212,6 +242,30 @@ def read_metadata(tree: HtmlElement, html: str) -> PageMeta:
         if len(line) <= 120 and _BYLINE_LINE.search(line) or (len(line) <= 80 and ("來源" in line or "来源" in line)):
             read_byline(line, meta)
     return meta
+
+
+def _plain(text: str) -> str:
+    return PINYIN.sub("", re.sub(r"\s+", " ", text)).strip()
+
+
+def _title(tree: HtmlElement) -> str:
+    """The headline: the longest `<h1>` that the `<title>` contains (not the site's logo),
+    else og:title or `<title>` without site suffix (see `_strip_site`), else the first h1."""
+    h1s = [_plain(h.text_content()) for h in tree.iter("h1")][:8]
+    title_el = tree.find(".//title")
+    raw_title = _plain(title_el.text_content()) if title_el is not None else ""
+    names = {n for n in (_meta(tree, ("og:site_name",)), _meta(tree, ("application-name",))) if n}
+    body = tree.find(".//body")
+    page_text = _plain(body.text_content()) if body is not None else ""
+    core = _strip_site(raw_title, names, page_text, h1s) if raw_title else ""
+    inside = [h for h in h1s if len(h) >= 4 and h in raw_title and h not in names
+              and (len(h) >= len(core) or not raw_title.endswith(h))]
+    if inside:
+        return max(inside, key=len)
+    og_title = _meta(tree, ("og:title", "twitter:title"))
+    if og_title:
+        return _strip_site(_plain(og_title), names, page_text, h1s)
+    return core or (h1s[0] if h1s else "")
 
 
 def _first(regex: re.Pattern[str], text: str) -> str | None:
@@ -250,6 +304,17 @@ def take_byline_lines(lines: list[str], meta: PageMeta, *, window: int = 4) -> l
             continue
         keep.append(line)
     return keep
+
+
+def dateline_author(lines: list[str], meta: PageMeta) -> None:
+    """Reporters named in a dateline lead (`…4月7日电(吴平华 吴润秋)…`) become the author when
+    none is known; the lead stays in the text."""
+    if meta.author or not lines:
+        return
+    match = _DATELINE_AUTHOR.search(lines[0][:120])
+    if match:
+        names = re.sub(_ROLE, " ", match.group(1))
+        meta.author = " ".join(n for n in re.split(r"[\s、，,]+", names) if n) or None
 
 
 def take_trailing_byline(lines: list[str], meta: PageMeta) -> list[str]:

@@ -133,7 +133,10 @@ def collapse_doubled(paragraphs: list[str]) -> tuple[list[str], bool]:
             continue
         span = repeat - start
         second = keys[repeat:repeat + span]
-        if len(second) >= 1 and second == keys[start:start + len(second)] and (len(second) >= 2 or span == 1):
+        # one paragraph repeated right after itself is the page's own text (a quote, a slogan)
+        # unless it is the whole body printed twice
+        whole = span == 1 and start == 0 and n == 2
+        if len(second) >= 1 and second == keys[start:start + len(second)] and (len(second) >= 2 or whole):
             paragraphs = paragraphs[:repeat] + paragraphs[repeat + len(second):]
             keys = keys[:repeat] + keys[repeat + len(second):]
             fired = True

@@ -43,7 +43,7 @@ def test_wechat_ct_and_meta_tag() -> None:
 def test_front_matter_rfc2822() -> None:
     html = "---\ntitle: '新蒲新区'\nauthor: 趣头条\ndate: Fri, 10 Dec 2021 07:10:36 GMT\n---\n<div><p>正文</p></div>"
     meta = meta_of(html)
-    assert meta.title == "新蒲新区" and meta.published == "2021-12-10T07:10:36+00:00"
+    assert meta.title == "新蒲新区" and meta.published == "2021-12-10T15:10:36+08:00"  # Beijing time
 
 
 def test_copyright_year_is_never_a_date() -> None:
@@ -70,3 +70,39 @@ def test_trailing_byline_becomes_author_but_end_marks_and_places_stay() -> None:
     meta = PageMeta()
     kept = ["小病不出镇(街道)"]
     assert take_trailing_byline(kept, meta) == kept and meta.author is None
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # a subtitle after `——` is part of the title, the site name after `-` is not
+    ("<title>醫改春風惠民生——資興市深入推進綜合醫療改革工作紀實-園區產業招商</title>"
+     "<body><div>園區產業招商</div><h1>醫(yī)改春風(fēng)惠民生——資興市深入推進綜合醫療改革工作紀實</h1></body>",
+     "醫改春風惠民生——資興市深入推進綜合醫療改革工作紀實"),
+    ("<title>医改春风惠民生——资兴市深入推进综合医疗改革工作纪实</title><body><p>x</p></body>",
+     "医改春风惠民生——资兴市深入推进综合医疗改革工作纪实"),
+    # section and site: both go
+    ("<title>云岩区:家庭医生签约服务提质增效_健康_合肥网</title><body><p>x</p></body>", "云岩区:家庭医生签约服务提质增效"),
+    # the logo is an <h1> too: the headline h1 wins
+    ('<title>汇川区分级诊疗制度建设取得实效 | 健康资讯聚合</title><meta property="og:site_name" content="健康资讯聚合">'
+     "<body><h1>健康资讯聚合</h1><h1>汇川区分级诊疗制度建设取得实效</h1></body>", "汇川区分级诊疗制度建设取得实效"),
+    # a hyphen inside the headline is not a site separator when the tail is no site name
+    ("<title>新冠疫苗-第三针接种指南</title><body><p>正文</p></body>", "新冠疫苗-第三针接种指南"),
+])
+def test_title_keeps_subtitles_drops_site_and_section(html: str, expected: str) -> None:
+    assert meta_of(f"<html><head>{html}</html>").title == expected
+
+
+def test_dateline_reporters_become_author_and_repost_header_the_source() -> None:
+    from crawler.extract.metadata import dateline_author
+
+    meta = PageMeta()
+    dateline_author(["中新网四川新闻4月7日电(吴平华 吴润秋)看病就医,关乎人民健康。"], meta)
+    assert meta.author == "吴平华 吴润秋"
+    meta = PageMeta()
+    dateline_author(["本报讯（记者 张三 通讯员 李四）近日，某县召开会议。"], meta)
+    assert meta.author == "张三 李四"
+    meta = PageMeta(author="王五")
+    dateline_author(["新华社北京5月1日电（记者 张三）"], meta)
+    assert meta.author == "王五"
+    html = "<html><body><p>以下文章來源于湄潭縣衛生健康局,轉載請注明出處。</p><p>部分资料来源：西江日报</p></body></html>"
+    assert meta_of(html).source == "湄潭縣衛生健康局"
+    assert meta_of("<html><body><p>部分资料来源：西江日报</p><p>图片来源：新华社</p></body></html>").source is None

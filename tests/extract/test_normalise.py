@@ -46,8 +46,11 @@ def test_phrase_lines_joined() -> None:
 
 def test_decimal_fixed_and_flags() -> None:
     assert fix_decimals("建档率达94。5%;体检数5。4万余人。") == ("建档率达94.5%;体检数5.4万余人。", True)
-    _, quality = finish_text(["全国健康城市进步蕞快城市,市头部人民医院,?F在,接种疫苗.64万剂次,流调队伍扩充到人。ㄔ"])
+    _, quality = finish_text(["全国健康城市进步蕞快城市,头部医院,?F在,接种疫苗.64万剂次,流调队伍扩充到人。ㄔ"])
     assert {"spun-repaired", "spun-words", "lost-bytes", "lost-numbers", "bopomofo"} <= set(quality)
+    text, quality = finish_text(["市头部人民医院和市委书记任头部组长,头部批试点,头部企业。"])
+    assert text == "市第一人民医院和市委书记任第一组长,第一批试点,头部企业。"
+    assert "spun-repaired" in quality and "spun-words" not in quality
     text, quality = finish_text(["进步蕞快城市。"])
     assert text == "进步最快城市。" and "spun-repaired" in quality
 
@@ -55,6 +58,24 @@ def test_decimal_fixed_and_flags() -> None:
 def test_dateline_lead_stays() -> None:
     lead = "中新网四川新闻4月7日电(吴平华 吴润秋)看病就医,关乎人民健康与民生福祉。"
     assert normalise_text(lead).text == lead
+
+
+def test_phrase_lines_keep_marked_headings_apart() -> None:
+    lines = ["人民健康是", "民族昌盛和国家富强的重要标志。", "推动医防融合", "织牢织密公共防护网",
+             "在疫情防控常态化背景下,", "推动医防融合,提高基层防控能力,", "是织密公共卫生防护网的有力保障。",
+             "党的十八大以来,", "肇庆公共卫生服务能力不断提升。"]
+    merged, _ = join_phrase_lines(lines)
+    assert "推动医防融合织牢织密公共防护网在疫情防控常态化背景下," in merged[1]
+    out, fired = join_phrase_lines(lines, frozenset({"推动医防融合", "织牢织密公共防护网"}))
+    assert fired and out[1:4] == ["推动医防融合", "织牢织密公共防护网",
+                                  "在疫情防控常态化背景下,推动医防融合,提高基层防控能力,是织密公共卫生防护网的有力保障。"]
+
+
+def test_adjacent_repeat_of_one_paragraph_is_kept() -> None:
+    para = "会议指出，拥军优属、拥政爱民是绥德军地的优良传统，要继续发扬。"
+    lines = ["第一段说明会议的时间和地点，内容较长。", para, para, "会议强调，要大力开展评选表彰活动。"]
+    assert collapse_doubled(lines) == (lines, False)
+    assert collapse_doubled([para, para]) == ([para], True)
 
 
 chinese = st.text(alphabet=st.sampled_from(list("醫療衛生(yī)改。5。4,%?F\n△▽完街道2024 医疗卫生服务体系\x00\ud800")), max_size=300)

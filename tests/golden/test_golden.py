@@ -1,7 +1,8 @@
 """Golden pages: one per kind of source, extracted and compared field by field.
 
-Each `pages/NAME.html` imitates a seed kind around the seed text (verbatim); the reviewed
-item is `expected/NAME.json`. To add a page, drop the files in and run
+Each `pages/NAME.html` imitates a seed kind around the seed text (verbatim), and each
+`pages/demo_SECTION.html` is one page of that section of the bundled demo site as its server
+sends it (bytes, Content-Type, URL); the reviewed item is `expected/NAME.json`. To add a page, drop the files in and run
 `python -m tests.golden.regenerate NAME`, then review the new JSON by eye.
 """
 
@@ -35,3 +36,6 @@ def test_golden_page(name: str) -> None:
 
 def test_golden_set_covers_every_seed_kind() -> None:
     assert len(golden_names()) >= 5
+    sections = ("chinanews", "county", "wechat", "portal", "blog", "repost")
+    missing = [s for s in sections if f"demo_{s}" not in golden_names()]
+    assert not missing, f"no golden page for demo section(s) {missing}"

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo site")
     _common_crawl(p, "demo-output")
+    p.add_argument("--port", type=int, default=8765,
+                   help="port of the demo server (default 8765; keep it the same between runs into one folder)")
     p.add_argument("--generation", type=int, default=1, help=argparse.SUPPRESS)
 
     p = sub.add_parser("serve-demo", help="serve the demo site on 127.0.0.1")
@@ -122,7 +124,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.demo_run import run_demo
 
     return _finish(run_demo(args.out, overrides=_overrides(args), generation=args.generation,
-                            redis_url=args.redis_url, workers=args.workers))
+                            redis_url=args.redis_url, workers=args.workers, port=args.port))
 
 
 def cmd_serve_demo(args: argparse.Namespace) -> int:

@@ -51,7 +51,7 @@ class GuardedResolver(CachingThreadedResolver):
         d = super().getHostByName(name, timeout)
 
         def check(address: str) -> str:
-            if False:
+            if not self.allow_private and is_forbidden_ip(address):
                 raise DNSLookupError(f"{name} resolves to private address {address}: refused "
                                      "(GUARD_ALLOW_PRIVATE / --allow-private to allow)")
             return address

@@ -27,6 +27,10 @@ TOTAL_KEYS = {
     "warc_captures": "archive/captures",
 }
 
+# Counters of the protections (rejected pages, robots policy, refused addresses and redirects,
+# stripped credentials, dropped bombs), copied as they are into the JSON report.
+GUARD_STAT_PREFIXES = ("extract/rejected/", "robotstxt/", "guard/", "auth/", "httpcompression/", "spider/bad_")
+
 
 def per_source(stats: dict[str, Any], failures: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
@@ -120,6 +124,7 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
         "finish_reason": stats.get("finish_reason", "unknown"),
         "totals": {name: stats.get(key, 0) for name, key in TOTAL_KEYS.items()},
         "sources": per_source(stats, failures),
+        "guards": {key: value for key, value in sorted(stats.items()) if key.startswith(GUARD_STAT_PREFIXES)},
         "output": str(out_dir),
     }
     from crawler.report import render_html, summarise

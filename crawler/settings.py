@@ -73,7 +73,11 @@ GUARD_ALLOW_PRIVATE = False
 
 TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
 
+# ARCHIVE_REPLAY_FROM = "out/warc"  # answer every request from a WARC collection (offline)
+ARCHIVE_REPLAY_FROM = None
+
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.archive_replay.ArchiveReplayMiddleware": 52,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.RobotsPolicyMiddleware": 100,
     "crawler.middlewares.guard.PrivateAddressMiddleware": 55,

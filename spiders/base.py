@@ -140,7 +140,8 @@ class SourceSpider(scrapy.Spider):
             warc_filename=ref.filename if ref else None,
             warc_offset=ref.offset if ref else None,
             source_name=meta.get("hc_source"),
-            extra={"warc_ref": ref} if ref else {},
+            # a response answered from an archive is not captured again, nor annotated
+            extra={"warc_ref": ref} if ref and "archived" not in response.flags else {},
         )
 
     def is_seen(self, url: str) -> bool:

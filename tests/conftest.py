@@ -30,6 +30,15 @@ def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None,
     return proc
 
 
+def free_port() -> int:
+    """A port nothing listens on right now (for `healthcrawl demo --port`)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def read_items(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []

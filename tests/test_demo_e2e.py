@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, read_items, run_cli
+from conftest import REPO, free_port, read_items, run_cli
 
 from archive.reader import ArchivedRecord, iter_records, read_record_at
 from crawler.items import Article
@@ -20,10 +20,11 @@ from crawler.items import Article
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     out = tmp_path_factory.mktemp("demo") / "out"
-    first = run_cli("demo", "--out", str(out), check=True)
+    port = str(free_port())
+    first = run_cli("demo", "--out", str(out), "--port", port, check=True)
     items_after_first = read_items(out / "items.jsonl")
     reports_first = sorted((out / "reports").glob("run-*.json"))
-    second = run_cli("demo", "--out", str(out), check=True)
+    second = run_cli("demo", "--out", str(out), "--port", port, check=True)
     reports = sorted((out / "reports").glob("run-*.json"))
     return {"out": out, "first": first, "second": second, "items_first": items_after_first,
             "report_first": json.loads(reports_first[-1].read_text()),
@@ -133,7 +134,9 @@ def test_cdxj_index_matches_cdxj_indexer(demo_runs: dict[str, Any]) -> None:
 
 def test_two_demo_runs_at_once_one_is_skipped(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    procs = [subprocess.Popen([__import__("sys").executable, "-m", "crawler.cli", "demo", "--out", str(out)],
+    port = str(free_port())
+    procs = [subprocess.Popen([__import__("sys").executable, "-m", "crawler.cli", "demo", "--out", str(out),
+                               "--port", port],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     results = [p.communicate(timeout=240) for p in procs]
@@ -142,3 +145,31 @@ def test_two_demo_runs_at_once_one_is_skipped(tmp_path: Path) -> None:
     skipped = [stdout for stdout, _ in results if stdout.startswith("skipped:")]
     assert len(skipped) == 1, results
     assert "in use by another healthcrawl run (pid" in skipped[0]
+
+
+def test_scrapy_crawl_offline_from_the_archive(demo_runs: dict[str, Any], tmp_path: Path) -> None:
+    """`scrapy crawl news` with ARCHIVE_REPLAY_FROM answers every request from the WARCs: the
+    demo server is not running, and the items equal the live ones, WARC pointers included."""
+    out = demo_runs["out"]
+    items_path = tmp_path / "exported.jsonl"
+    proc = subprocess.run(
+        [__import__("sys").executable, "-m", "scrapy", "crawl", "news", "-a", f"sources_dir={out / '.demo-specs'}",
+         "-s", f"ARCHIVE_REPLAY_FROM={out / 'warc'}", "-s", f"HEALTHCRAWL_OUT={tmp_path / 'offline'}",
+         "-s", "GUARD_ALLOW_PRIVATE=1", "-s", "LOG_LEVEL=WARNING", "-O", str(items_path)],
+        cwd=REPO, capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    live = {i["id"]: i for i in demo_runs["items_first"]}
+    offline = {i["id"]: i for i in read_items(tmp_path / "offline" / "items.jsonl")}
+    assert offline.keys() == live.keys()
+    assert families(list(offline.values())) == families(list(live.values()))
+    for key, item in offline.items():
+        assert {k: v for k, v in item.items() if k != "duplicate_of"} == \
+               {k: v for k, v in live[key].items() if k != "duplicate_of"}
+    assert not list((tmp_path / "offline" / "warc").glob("*.warc.gz")), "nothing new was fetched or archived"
+
+
+def families(items: list[dict[str, Any]]) -> set[frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for item in items:
+        groups.setdefault(item["duplicate_of"] or item["id"], set()).add(item["id"])
+    return {frozenset(g) for g in groups.values()}

@@ -20,11 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 FLOORS = Path(__file__).with_name("quality_floors.json")
 
-# Measured 2025 at gate creation: mean F1 0.949, 4 pages < 0.80 (2 news), 1 page with leaks.
+# Measured at gate creation: mean F1 0.949, 4 pages < 0.80 (2 news), 1 page with leaks.
+# Raised after layout tables, media players, photo stories: mean F1 0.968, 2 pages < 0.80
+# (baike, wikipedia; no news), 1 page with leaks.
 MIN_ALLOWED = {
-    "mean_f1": 0.944,
-    "max_pages_f1_below_0_8": 4,
-    "max_news_pages_f1_below_0_8": 2,
+    "mean_f1": 0.963,
+    "max_pages_f1_below_0_8": 2,
+    "max_news_pages_f1_below_0_8": 0,
     "max_pages_with_leaks": 1,
 }
 

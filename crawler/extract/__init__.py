@@ -37,6 +37,7 @@ __all__ = ["Extractor", "Extraction", "NotAnArticle", "extract_page"]
 
 _WS = re.compile(r"\s+")
 _PROSE = re.compile(r"[，。；！？,]")
+PHOTO_STORY_SHARE = 0.5   # captions above half the text: a photo story, captions are its text
 _END_MARK = re.compile(r"\s*[（(]\s*完\s*[）)]\s*$")
 _HTML_HINT = re.compile(r"<\s*(?:!doctype\s+html|html|head|body|p|div|article|meta|title)\b", re.I)
 _TEXTUAL_TYPES = ("html", "xml", "text/plain")
@@ -129,6 +130,18 @@ def _container_lines(tree: lxml.html.HtmlElement, lines: list[str]) -> list[str]
     return lines
 
 
+_PHOTO_CATEGORIES = frozenset({"caption", "photo-credit"})
+
+
+def _clean_boilerplate(lines: list[str], lexicon: Lexicon) -> list[str]:
+    """Lexicon cleaning; on a photo story (captions are most of the text) captions stay."""
+    kept, _ = lexicon.clean(lines)
+    relaxed, _ = lexicon.without(_PHOTO_CATEGORIES).clean(lines)
+    if sum(map(len, kept)) < PHOTO_STORY_SHARE * sum(map(len, relaxed)):
+        return relaxed
+    return kept
+
+
 def _simplify_field(value: str | None, profile: str | None, min_hits: int) -> str | None:
     if not value:
         return value
@@ -169,7 +182,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     if lines and title and _WS.sub("", lines[0]) == _WS.sub("", title):
         lines = lines[1:]
     lines = take_byline_lines(lines, fields)
-    lines, _ = extractor.lexicon.clean(lines)
+    lines = _clean_boilerplate(lines, extractor.lexicon)
     lines = [_END_MARK.sub("", ln) for ln in lines]
     lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
     dateline_author(lines, fields)

@@ -48,6 +48,10 @@ class Lexicon:
     def load(path: Path | str | None = None) -> "Lexicon":
         return _load(str(path or DEFAULT_LEXICON))
 
+    def without(self, categories: frozenset[str]) -> "Lexicon":
+        """The same lexicon minus the patterns of `categories`."""
+        return Lexicon(tuple(p for p in self.patterns if p.category not in categories), self.tail_window)
+
     def category_of(self, line: str) -> tuple[str, str] | None:
         """(category, scope) of the first pattern matching `line`, or None."""
         stripped = line.strip()

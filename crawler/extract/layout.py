@@ -181,7 +181,7 @@ def _drop_players(tree: HtmlElement) -> int:
                          "contains(translate(@id, 'PLAYER', 'player'), 'player')]")
     removed = 0
     for start in starts:
-        if start.getparent() is None or any(a.tag == "body" for a in [start]):
+        if start.getparent() is None or start.tag == "body":
             continue
         top = start if _is_widget(start) else None
         for anc in start.iterancestors():

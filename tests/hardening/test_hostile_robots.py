@@ -36,7 +36,9 @@ def test_unreachable_robots_disallows_the_host(tmp_path: Path, mode: str) -> Non
     assert set(fetched) == {"/robots.txt"}, f"fetched past an unreachable robots.txt: {fetched}"
     assert stat(res.stderr, "robotstxt/host_disallowed_5xx") == 1, res.stderr[-3000:]
     assert any("robots.txt" in line and "host disallowed" in line for line in res.stderr.splitlines())
-    failures = run_report(out)["sources"]["127-0-0-1"]["failures"]
+    report = run_report(out)
+    assert report["guards"]["robotstxt/host_disallowed_5xx"] == 1
+    failures = report["sources"]["127-0-0-1"]["failures"]
     assert failures["robots-unreachable"]["examples"] == [srv.url("/robots.txt")]
     assert items(out) == []
 

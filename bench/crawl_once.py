@@ -7,7 +7,8 @@ with the same overrides as the CLI) plus the downloader settings the baseline sp
 (`bench.baseline_spider.CRAWL_SETTINGS`), then prints one JSON line: `pages`
 (response_received_count), `items` (items stored), `seconds` (crawler process start to end,
 as in the run report), `elapsed` (Scrapy's `elapsed_time_seconds`), `exit_code`, `max_rss_kb`
-(this process's peak RSS).
+(this process's peak RSS), `cpu_main_s` and `cpu_workers_s` (CPU seconds of this process
+and of its extraction workers).
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baseline_spider import CRAWL_SETTINGS  # noqa: E402
 from crawler.runner import run_crawl  # noqa: E402
+
+
+def _cpu(who: int) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -44,7 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {"pages": stats.get("response_received_count", 0), "items": stats.get("store/items", 0),
               "seconds": round(time.monotonic() - t0, 3), "elapsed": stats.get("elapsed_time_seconds"),
               "exit_code": outcome.exit_code, "workers": args.workers,
-              "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}
+              "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+              "cpu_main_s": round(_cpu(resource.RUSAGE_SELF), 2), "cpu_workers_s": round(_cpu(resource.RUSAGE_CHILDREN), 2)}
     line = json.dumps(result)
     if args.json:
         args.json.write_text(line + "\n")

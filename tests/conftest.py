@@ -51,3 +51,62 @@ def demo_server() -> Iterator[Any]:
 
     with DemoServer(port=0) as server:
         yield server
+
+
+class StaticSite:
+    """A tiny static site on 127.0.0.X:port (pages: path -> (content type, bytes)), with a
+    request log. Several of them on different loopback addresses are different hosts."""
+
+    def __init__(self, host: str, pages: dict[str, tuple[str, bytes]]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        site = self
+        self.pages = dict(pages)
+        self.requests: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                site.requests.append(self.path)
+                found = site.pages.get(self.path)
+                if found is None:
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                ctype, body = found
+                self.send_response(200)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base_url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def static_sites() -> Iterator[Any]:
+    made: list[StaticSite] = []
+
+    def make(host: str, pages: dict[str, tuple[str, bytes]]) -> StaticSite:
+        site = StaticSite(host, pages)
+        made.append(site)
+        return site
+
+    yield make
+    for site in made:
+        site.close()

@@ -1,21 +1,39 @@
 """Process-page stage: `CapturedPage` in, `Article` out (or dropped with a reason).
 
 Calls `crawler.page.process_page` — the same function replay and `healthcrawl extract` use.
-With `EXTRACT_WORKERS` > 0 the work runs in a pool of that many worker processes so the
-reactor thread stays free and every core is used; 0 runs it inline. A page that holds no
-article is dropped with `DropItem` and counted in `extract/rejected/<reason>`; an unexpected
-error in extraction is logged with the URL and counted in `extract/errors` — one bad page never
-stops the crawl, and its WARC record is already on disk. A WARC `metadata` record with the
-extraction summary is written next to each response (`ARCHIVE_ENABLED`).
-Settings: `EXTRACT_WORKERS`, `EXTRACT_MIN_TEXT_CHARS`.
+With `EXTRACT_WORKERS` > 0 the work runs in an `ExtractionPool` of that many worker processes
+so the reactor thread stays free and every core is used (a negative value means one per CPU);
+0 runs it inline. Workers are started from a clean forkserver (never forked from the running
+reactor), build their `Extractor` once and warm trafilatura, lxml and OpenCC before the first
+page; a page crosses to a worker without its capture reference and comes back as an
+`Article` or a `(reason, message)` pair.
+
+Ordering rule: items leave this stage in **fetch order** — the order the spider handed the
+captured pages to the pipeline, which is the order their response records were written to
+the WARC (`warc_filename`, `warc_offset` on every item record it). With the pool, a page whose
+extraction finishes early waits until every page fetched before it has left the stage, so
+the metadata records (written here), dedup's choice of canonical copy and `items.jsonl` see
+the same order with or without the pool, and replay, which follows the metadata records,
+gives the same items in the same order.
+
+A page that holds no article is dropped with `DropItem` and counted in
+`extract/rejected/<reason>`; an unexpected error in extraction is logged with the URL and
+counted in `extract/errors` — one bad page never stops the crawl, and its WARC record is
+already on disk. A WARC `metadata` record with the extraction summary is written next to each
+response (`ARCHIVE_ENABLED`).
+Settings: `EXTRACT_WORKERS`, `EXTRACT_MIN_TEXT_CHARS` and the other `EXTRACT_*` options of
+`crawler.extract.Extractor.from_settings`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -28,6 +46,22 @@ from crawler.state import RunState
 from crawler.urls import canonicalize_url
 from crawler.versions import extraction_summary
 
+__all__ = ["ExtractionPool", "ProcessPagePipeline", "extractor_from_settings", "pool_size", "safe_process"]
+
+logger = logging.getLogger(__name__)
+
+Result = Article | tuple[str, str]
+
+# A small Traditional-Chinese page run once in every new worker: loads trafilatura's and
+# lxml's parsers and the OpenCC dictionaries before the first real page arrives.
+_WARM_PAGE = CapturedPage(
+    url="http://warm.invalid/a/1.html", status=200, headers={"content-type": "text/html; charset=utf-8"},
+    body=("<html><head><title>醫院推進醫共體建設</title></head><body><div class='content'>"
+          + "<p>近日，縣人民醫院召開醫共體建設工作推進會，全縣基層醫療機構全部接入區域健康信息平臺。</p>" * 6
+          + "</div></body></html>").encode("utf-8"),
+    fetched_at="2024-01-01T00:00:00+00:00",
+)
+
 
 def source_spec(crawler: Crawler, name: str | None) -> Any:
     """The running spider's spec called `name`, or None."""
@@ -36,15 +70,18 @@ def source_spec(crawler: Crawler, name: str | None) -> Any:
             return spec
     return None
 
-logger = logging.getLogger(__name__)
-
 
 def extractor_from_settings(settings: Any) -> Extractor:
-    return Extractor(min_text_chars=settings.getint("EXTRACT_MIN_TEXT_CHARS", 30))
+    return Extractor.from_settings(settings)
 
 
-def _safe_process(page: CapturedPage, extractor: Extractor) -> Article | tuple[str, str]:
-    """Runs in a worker: returns the article or (reason, message) — never raises."""
+def pool_size(workers: int) -> int:
+    """`EXTRACT_WORKERS` / `--workers` as a process count: negative means one per CPU."""
+    return (os.cpu_count() or 1) if workers < 0 else workers
+
+
+def safe_process(page: CapturedPage, extractor: Extractor) -> Result:
+    """`process_page` that never raises: the article or (reason, message)."""
     try:
         return process_page(page, extractor)
     except NotAnArticle as exc:
@@ -53,15 +90,115 @@ def _safe_process(page: CapturedPage, extractor: Extractor) -> Article | tuple[s
         return ("error", f"{type(exc).__name__}: {exc}")
 
 
+# -- worker side --------------------------------------------------------------------------
+_worker_extractor: Extractor | None = None
+
+
+def _init_worker(extractor: Extractor) -> None:
+    global _worker_extractor
+    _worker_extractor = extractor
+    safe_process(_WARM_PAGE, extractor)
+
+
+def _work(page: CapturedPage) -> Result:
+    assert _worker_extractor is not None, "extraction worker used before its initializer ran"
+    return safe_process(page, _worker_extractor)
+
+
+def _work_batch(pages: list[CapturedPage]) -> list[Result]:
+    return [_work(page) for page in pages]
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["crawler.page", "crawler.extract"])
+        return context
+    return multiprocessing.get_context("spawn")
+
+
+class ExtractionPool:
+    """`workers` processes running `process_page` with one `Extractor` each.
+
+    `submit(page)` returns a `concurrent.futures.Future` of the result; `map_ordered(pages)`
+    yields results in input order with at most `window` pages in flight, sent in batches
+    (replay uses it). Pages cross without `extra` (capture references stay here)."""
+
+    def __init__(self, workers: int, extractor: Extractor) -> None:
+        if workers < 1:
+            raise ValueError(f"an extraction pool needs at least one worker, got {workers}")
+        self.workers = workers
+        self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
+                                            initializer=_init_worker, initargs=(extractor,))
+
+    @staticmethod
+    def _bare(page: CapturedPage) -> CapturedPage:
+        return dataclasses.replace(page, extra={}) if page.extra else page
+
+    def submit(self, page: CapturedPage) -> Future[Result]:
+        return self.executor.submit(_work, self._bare(page))
+
+    def map_ordered(self, pages: Iterable[CapturedPage], *, batch: int = 8,
+                    window: int | None = None) -> Iterator[tuple[CapturedPage, Result]]:
+        """(page, result) in the order of `pages`; at most `window` batches in flight."""
+        window = window or 4 * self.workers
+        pending: list[tuple[list[CapturedPage], Future[list[Result]]]] = []
+        chunk: list[CapturedPage] = []
+
+        def drain(limit: int) -> Iterator[tuple[CapturedPage, Result]]:
+            while len(pending) > limit:
+                sent, future = pending.pop(0)
+                yield from zip(sent, future.result())
+
+        for page in pages:
+            chunk.append(page)
+            if len(chunk) >= batch:
+                pending.append((chunk, self.executor.submit(_work_batch, [self._bare(p) for p in chunk])))
+                chunk = []
+                yield from drain(window)
+        if chunk:
+            pending.append((chunk, self.executor.submit(_work_batch, [self._bare(p) for p in chunk])))
+        yield from drain(0)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _FetchOrder:
+    """Lets items leave in the order they entered: `ticket()` on entry, `await wait(t)` before
+    leaving, `done(t)` when gone (always, also on errors)."""
+
+    def __init__(self) -> None:
+        self.next_ticket = 0
+        self.leaving = 0
+        self.waiters: dict[int, asyncio.Future[None]] = {}
+
+    def ticket(self) -> int:
+        self.next_ticket += 1
+        return self.next_ticket - 1
+
+    async def wait(self, ticket: int) -> None:
+        if ticket != self.leaving:
+            waiter = asyncio.get_running_loop().create_future()
+            self.waiters[ticket] = waiter
+            await waiter
+
+    def done(self, ticket: int) -> None:
+        self.leaving = ticket + 1
+        waiter = self.waiters.pop(self.leaving, None)
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+
 class ProcessPagePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.extractor = extractor_from_settings(crawler.settings)
-        workers = crawler.settings.getint("EXTRACT_WORKERS", 0)
-        if workers < 0:
-            workers = os.cpu_count() or 1
-        self.pool = ProcessPoolExecutor(max_workers=workers) if workers else None
+        workers = pool_size(crawler.settings.getint("EXTRACT_WORKERS", 0))
+        self.pool = ExtractionPool(workers, self.extractor) if workers else None
+        self.order = _FetchOrder()
         self.archive = crawler.settings.getbool("ARCHIVE_ENABLED", True)
 
     @classmethod
@@ -70,15 +207,26 @@ class ProcessPagePipeline:
 
     def close_spider(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, CapturedPage):
             return item
-        if self.pool is not None:
-            result = await asyncio.wrap_future(self.pool.submit(_safe_process, item, self.extractor))
-        else:
-            result = _safe_process(item, self.extractor)
+        if self.pool is None:
+            return self._finish(item, safe_process(item, self.extractor))
+        ticket = self.order.ticket()
+        try:
+            future = self.pool.submit(item)
+            try:
+                result = await asyncio.wrap_future(future)
+            except Exception as exc:  # noqa: BLE001 - a dead worker: report the page, go on
+                result = ("error", f"extraction worker failed: {type(exc).__name__}: {exc}")
+            await self.order.wait(ticket)
+            return self._finish(item, result)
+        finally:
+            self.order.done(ticket)
+
+    def _finish(self, item: CapturedPage, result: Result) -> Article:
         self._write_metadata(item, result)
         if isinstance(result, Article):
             self.stats.inc_value("extract/articles")
@@ -97,7 +245,7 @@ class ProcessPagePipeline:
             state.seen_store.add(canonicalize_url(item.url), None, item.fetched_at)
         raise DropItem(f"{reason}: no article at {item.url}: {message}")
 
-    def _write_metadata(self, page: CapturedPage, result: Article | tuple[str, str]) -> None:
+    def _write_metadata(self, page: CapturedPage, result: Result) -> None:
         ref = page.extra.get("warc_ref") if page.extra else None
         if not self.archive or ref is None:
             return

@@ -3,12 +3,14 @@
 Each item is serialised in full first and written with one `os.write` on an `O_APPEND`
 descriptor, so a killed process leaves either the whole line or none of it. Power loss can
 still cut the page cache; on open, `repair_torn_tail` cuts a last line without its newline
-(and logs it), so the file always holds whole lines only. `fsync` runs every `fsync_every`
-items and on close.
+(and logs it), so the file always holds whole lines only. A write that fails or is short (disk
+full, I/O error) is cut back at once and raises `StoreError` naming the file, so every line
+written before it stays valid. `fsync` runs every `fsync_every` items and on close.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 from pathlib import Path
@@ -69,19 +71,41 @@ class JsonLinesWriter:
     def write(self, item: BaseModel | str) -> None:
         line = (item if isinstance(item, str) else item.model_dump_json()) + "\n"
         data = line.encode("utf-8")
+        before = self._size()
         try:
             written = os.write(self._fd, data)
             if written != len(data):
-                raise OSError(28, "short write")
+                raise OSError(errno.ENOSPC, f"short write ({written} of {len(data)} bytes)")
         except OSError as exc:
+            self._cut_back(before)
             raise StoreError(exc.errno, f"writing items file {self.path} failed: {exc.strerror or exc}") from exc
         self.written += 1
         self._pending += 1
         if self._pending >= self.fsync_every:
             self.sync()
 
+    def _size(self) -> int | None:
+        try:
+            return os.fstat(self._fd).st_size
+        except OSError:
+            return None
+
+    def _cut_back(self, size: int | None) -> None:
+        """After a failed or short write, cut the file back to its last whole line."""
+        if size is None:
+            return
+        try:
+            if os.fstat(self._fd).st_size > size:
+                os.ftruncate(self._fd, size)
+                logger.warning("%s: cut the partial line of a failed write", self.path)
+        except OSError as exc:  # a device that cannot be truncated: the next open repairs the tail
+            logger.warning("%s: could not cut a partial line (%s); it is repaired on next open", self.path, exc)
+
     def sync(self) -> None:
-        os.fsync(self._fd)
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise StoreError(exc.errno, f"syncing items file {self.path} failed: {exc.strerror or exc}") from exc
         self._pending = 0
 
     def close(self) -> None:

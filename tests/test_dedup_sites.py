@@ -1,0 +1,112 @@
+"""The same story on several sites (three loopback hosts): an exact copy, a Traditional copy
+with injected pinyin readings, a repost with a new lead and a footer — all linked to one
+canonical item; a different story on the same topic is not. Two runs: nothing re-requested."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import opencc
+from conftest import read_items, run_cli
+
+STORY = [
+    "近年来，湄潭县以县人民医院、县中医医院为牵头单位，组建2个紧密型县域医共体，将全县15个乡镇卫生院、"
+    "社区卫生服务中心纳入医共体管理，实行人员、财务、药品耗材统一管理。",
+    "医共体成立以来，县级医院累计下派医务人员126人次到基层坐诊带教，开展新技术新项目18项。"
+    "医共体内建成影像、心电、检验、消毒供应等资源共享中心，基层检查检验结果在医共体内互认。",
+    "2021年，全县基层医疗卫生机构诊疗人次占比达到62.4%，县域内住院率达到90.3%，"
+    "“小病在基层、大病不出县”的就医格局逐步形成。",
+    "下一步，湄潭县将深化医共体内部运行机制改革，推进医保基金总额付费，促进优质医疗资源扩容下沉和均衡布局。",
+]
+OTHER = [
+    "今年以来，凤冈县持续推进县域医共体建设，县人民医院与14个乡镇卫生院签订帮扶协议，组建专家团队定期下乡义诊。",
+    "凤冈县还投入资金1200万元，为乡镇卫生院配备数字化X光机、全自动生化分析仪等设备，基层服务能力明显增强。",
+    "县卫生健康局负责人介绍，下一步将完善双向转诊机制，让群众在家门口就能享受到县级医院的医疗服务。",
+    "截至目前，凤冈县家庭医生签约服务覆盖率达到68%，重点人群签约率超过85%。",
+]
+READINGS = {"醫": "yī", "體": "tǐ", "縣": "xiàn", "療": "liáo", "衛": "wèi", "進": "jìn"}
+
+
+def page(title: str, paragraphs: list[str], *, chrome: str = "", footer: str = "") -> bytes:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
+            f"<div class='nav'>{chrome}<a href='/'>首页</a> <a href='/list.html'>新闻</a></div>"
+            f"<div class='article'><h1>{title}</h1><p class='info'>发布时间：2022-03-09 10:20 来源：县卫生健康局</p>"
+            f"{body}</div><div class='footer'>{footer}</div></body></html>").encode("utf-8")
+
+
+def listing(paths: list[str]) -> tuple[str, bytes]:
+    links = "".join(f"<li><a href='{p}'>文章{i}</a></li>" for i, p in enumerate(paths))
+    return "text/html; charset=utf-8", f"<html><body><ul>{links}</ul></body></html>".encode()
+
+
+def traditional_with_readings(text: str) -> str:
+    trad = opencc.OpenCC("s2t.json").convert(text)
+    return re.sub("|".join(READINGS), lambda m: f"{m.group(0)}({READINGS[m.group(0)]})", trad)
+
+
+SPEC = """
+name = "{name}"
+title = "{name}"
+homepage = "{base}/"
+region = {{ province = "贵州省", city = "遵义市" }}
+[[listing]]
+url = "{base}/list.html"
+article_links = "/a/"
+[politeness]
+download_delay = 0.0
+concurrency = 4
+"""
+
+
+def test_reposts_across_sites_are_linked_and_not_refetched(static_sites: Any, tmp_path: Path) -> None:
+    html = "text/html; charset=utf-8"
+    title = "湄潭县全力推进紧密型县域医共体建设"
+    bureau = static_sites("127.0.0.2", {
+        "/a/story.html": (html, page(title, STORY, footer="主办单位：湄潭县卫生健康局 黔ICP备12345678号")),
+        "/a/other.html": (html, page("凤冈县医共体建设惠及基层群众", OTHER)),
+        "/list.html": listing(["/a/story.html", "/a/other.html"]),
+    })
+    portal = static_sites("127.0.0.3", {
+        "/a/copy.html": (html, page(title, STORY, chrome="<b>遵义新闻网</b>", footer="版权所有 遵义新闻网")),
+        "/a/repost.html": (html, page(title, ["本报讯（记者 王明）" + STORY[0], *STORY[1:]],
+                                       footer="联系电话：0851-12345678 扫一扫关注公众号")),
+        "/list.html": listing(["/a/copy.html", "/a/repost.html"]),
+    })
+    park = static_sites("127.0.0.4", {
+        "/a/trad.html": (html, page(traditional_with_readings(title), [traditional_with_readings(p) for p in STORY],
+                                    footer="廣告合作請聯繫 138-0000-0000")),
+        "/list.html": listing(["/a/trad.html"]),
+    })
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for name, site in (("bureau", bureau), ("portal", portal), ("park", park)):
+        (specs / f"{name}.toml").write_text(SPEC.format(name=name, base=site.base_url), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ("harvest", "--sources-dir", str(specs), "--out", str(out), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=0")
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    items = {i["url"].split("/a/")[1]: i for i in read_items(out / "items.jsonl")}
+    assert set(items) == {"story.html", "other.html", "copy.html", "repost.html", "trad.html"}
+    family = ["story.html", "copy.html", "repost.html", "trad.html"]
+    roots = {items[n]["duplicate_of"] or items[n]["id"] for n in family}
+    assert len(roots) == 1, {n: items[n]["duplicate_of"] for n in family}
+    root = roots.pop()
+    assert sum(items[n]["duplicate_of"] is None for n in family) == 1      # exactly one canonical copy
+    assert root in {items[n]["id"] for n in family}
+    assert items["other.html"]["duplicate_of"] is None
+    assert items["trad.html"]["script"] == "zh-Hant" and "pinyin-removed" in items["trad.html"]["quality"]
+    assert {items[n]["site"] for n in family} == {"127.0.0.2", "127.0.0.3", "127.0.0.4"}
+
+    report = run_cli("dedup-report", "--out", str(out))
+    assert report.returncode == 0 and "127.0.0.4" in report.stdout and title in report.stdout
+
+    for site in (bureau, portal, park):
+        site.requests.clear()
+    proc = run_cli(*args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    requested = [p for site in (bureau, portal, park) for p in site.requests]
+    assert not [p for p in requested if p.startswith("/a/")], requested
+    assert len(read_items(out / "items.jsonl")) == 5

@@ -59,6 +59,16 @@ class SourceSpider(scrapy.Spider):
         self.sources: list[SourceSpec] = []
         self.adhoc = bool(self.start_urls_arg)
 
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SourceSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        # An honest User-Agent that names the operator's contact (HEALTHCRAWL_CONTACT), unless
+        # USER_AGENT itself was set on the command line or in the environment.
+        if (settings.getpriority("USER_AGENT") or 0) <= (settings.getpriority("HEALTHCRAWL_CONTACT") or 0):
+            spider.user_agent = f"healthcrawl/0.1 (archival crawler for research; +{settings.get('HEALTHCRAWL_CONTACT')})"
+        return spider
+
     def load_sources(self) -> list[SourceSpec]:
         if self.adhoc:
             return [adhoc_spec(self.start_urls_arg, max_pages=self.max_pages or 1000)]

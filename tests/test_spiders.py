@@ -34,11 +34,13 @@ CASES = {
 }
 
 
-def scrapy_crawl(spider: str, source: str, specs: Path, out: Path, items: Path) -> subprocess.CompletedProcess[str]:
+def scrapy_crawl(spider: str, source: str, specs: Path, out: Path, items: Path,
+                 *settings: str) -> subprocess.CompletedProcess[str]:
+    extra = [arg for setting in settings for arg in ("-s", setting)]
     return subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", spider, "-a", f"source={source}", "-a", f"sources_dir={specs}",
          "-s", f"HEALTHCRAWL_OUT={out}", "-s", "GUARD_ALLOW_PRIVATE=1", "-s", "AUTOTHROTTLE_ENABLED=0",
-         "-s", "LOG_LEVEL=WARNING", "-O", str(items)],
+         "-s", "LOG_LEVEL=WARNING", *extra, "-O", str(items)],
         cwd=REPO, capture_output=True, text=True, timeout=180)
 
 
@@ -76,3 +78,15 @@ def test_spider_kind_finds_its_articles(kind: str, demo_server, tmp_path: Path) 
         assert "/sitemap.xml" not in requested
     if kind != "feed":
         assert "/feed.xml" not in requested
+
+
+def test_user_agent_names_the_contact(demo_server, tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    (specs / "t-feed.toml").write_text(SPEC.format(name="t-feed", base=demo_server.base_url, kind="feed",
+                                                   path="/feed.xml", links="/chinanews/"), encoding="utf-8")
+    proc = scrapy_crawl("feed", "t-feed", specs, tmp_path / "out", tmp_path / "i.jsonl",
+                        "HEALTHCRAWL_CONTACT=mailto:archive-team@example.org")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    agents = {r.user_agent for r in demo_server.requests}
+    assert agents == {"healthcrawl/0.1 (archival crawler for research; +mailto:archive-team@example.org)"}

@@ -100,3 +100,30 @@ def test_sqlite_export_full_text_search(demo_items: Path, tmp_path: Path) -> Non
         got = {row[0] for row in conn.execute(
             "SELECT a.id FROM articles_fts f JOIN articles a ON a.rowid = f.rowid WHERE articles_fts MATCH '医共体'")}
     assert got == expected
+
+
+# Hand-labelled: the place each demo story is about (title prefix -> region it must carry).
+DEMO_REGIONS = {
+    "赤水市远程医疗": "贵州省遵义市赤水市", "新蒲新区": "贵州省遵义市", "汇川区": "贵州省遵义市汇川区",
+    "仁怀市": "贵州省遵义市仁怀市", "连州": "广东省清远市连州市", "守护“她”健康": "四川省凉山彝族自治州会理市",
+    "家庭医生:群众身边": "湖南省邵阳市新宁县", "医改春风惠民生": "湖南省郴州市资兴市", "宜章县": "湖南省郴州市宜章县",
+    "湄潭县": "贵州省遵义市湄潭县", "云岩区": "贵州省贵阳市云岩区", "花溪区": "贵州省贵阳市花溪区",
+    "观山湖区": "贵州省贵阳市观山湖区", "南明区": "贵州省贵阳市南明区", "习水县": "贵州省遵义市习水县",
+    "雅安名山": "四川省雅安市名山区", "眉山仁寿": "四川省眉山市仁寿县", "简阳市": "四川省成都市简阳市",
+    "广安岳池": "四川省广安市岳池县", "白云区": "贵州省贵阳市白云区", "十年砥砺前行": "广东省肇庆市",
+    "乌当区": "贵州省贵阳市乌当区", "泸州古蔺": "四川省泸州市古蔺县", "南充西充": "四川省南充市西充县",
+    "宜宾兴文": "四川省宜宾市兴文县",
+}
+
+
+def test_region_tags_of_the_demo_items(demo_items: Path) -> None:
+    labelled = 0
+    for item in read_items(demo_items):
+        wanted = [full for prefix, full in DEMO_REGIONS.items() if item["title"].startswith(prefix)]
+        regions = [r["full_name"] for r in item["regions"]]
+        if wanted:
+            labelled += 1
+            assert wanted[0] in regions, (item["title"], regions)
+        assert item["publisher_region"] is not None, item["url"]
+        assert item["topics"] and item["relevance"] > 0.5, (item["title"], item["topics"])
+    assert labelled >= 25

@@ -10,6 +10,13 @@ records, which is the order the live crawl processed them, so dedup picks the sa
 copies. Files from other tools (no healthcrawl warcinfo) replay every 200 HTML response in
 file order. `revisit` records are resolved to the payload they refer to, across files.
 
+`workers` > 0 (`--workers N`; negative: one per CPU) extracts in a pool of worker processes
+(`crawler.pipelines.process.ExtractionPool`); pages are sent in order-preserving batches, so
+the items and their order are the same as with `workers=0`. Memory stays flat with the
+collection's size: at most `PENDING_LIMIT` records are held for their metadata record, the
+pool holds a bounded window of pages, and only a record id → (file, offset) map (about 150
+bytes a response) grows with the number of records.
+
 A damaged record (bad gzip, bad digest, cut file, bogus Content-Length, whole-file gzip) is
 reported with file and offset and skipped; the rest is replayed; the exit status is 1 when any
 record was skipped. Bodies are decompressed with the `DOWNLOAD_MAXSIZE` cap.
@@ -33,12 +40,15 @@ from archive.reader import (ArchivedRecord, DamagedRecord, DamagedRecordError, i
 from crawler.extract import Extractor
 from crawler.items import Article
 from crawler.lock import LockHeld, output_lock
-from crawler.page import CapturedPage, NotAnArticle, process_page
+from crawler.page import CapturedPage
+from crawler.pipelines.process import ExtractionPool, pool_size, safe_process
 from crawler.postprocess import link_duplicates, tag_article
 from crawler.store.jsonl import JsonLinesWriter
 
 logger = logging.getLogger(__name__)
 PENDING_LIMIT = 512
+OFFSET_BITS = 48
+OFFSET_MASK = (1 << OFFSET_BITS) - 1
 HTML_TYPES = ("text/html", "application/xhtml")
 
 
@@ -52,12 +62,6 @@ class ReplayStats:
     rejected: dict[str, int] = field(default_factory=dict)
     damaged: list[DamagedRecord] = field(default_factory=list)
     seconds: float = 0.0
-
-
-@dataclass(frozen=True)
-class _Where:
-    path: Path
-    offset: int
 
 
 def _fetched_at(warc_date: str) -> str:
@@ -92,7 +96,11 @@ class Replayer:
     def __init__(self, *, max_body: int, stats: ReplayStats) -> None:
         self.max_body = max_body
         self.stats = stats
-        self.where: dict[str, _Where] = {}
+        # record id -> file number << OFFSET_BITS | offset: where every response/revisit is, so a
+        # revisit can load the record it refers to after `pending` let it go (ints, not objects:
+        # about 150 bytes a record)
+        self.paths: list[Path] = []
+        self.where: dict[str, int] = {}
         self.pending: OrderedDict[str, ArchivedRecord] = OrderedDict()
 
     def _damaged(self, damage: DamagedRecord) -> None:
@@ -107,8 +115,9 @@ class Replayer:
         where = self.where.get(record_id)
         if where is None:
             return None
+        path, offset = self.paths[where >> OFFSET_BITS], where & OFFSET_MASK
         try:
-            return read_record_at(where.path, where.offset, max_body=self.max_body)
+            return read_record_at(path, offset, max_body=self.max_body)
         except DamagedRecordError as exc:
             self._damaged(exc.damage)
             return None
@@ -127,6 +136,8 @@ class Replayer:
     def pages(self, paths: list[Path]) -> Iterator[tuple[CapturedPage, dict[str, Any]]]:
         for path in paths:
             self.stats.files += 1
+            self.paths.append(path)
+            file_bits = (len(self.paths) - 1) << OFFSET_BITS
             ours = False
             for record in iter_records(path, max_body=self.max_body):
                 if isinstance(record, DamagedRecord):
@@ -137,7 +148,7 @@ class Replayer:
                 if kind == "warcinfo":
                     ours = b"healthcrawl" in record.payload[:2000] or "healthcrawl" in json.dumps(record.headers)
                 elif kind in ("response", "revisit"):
-                    self.where[record.record_id] = _Where(path, record.offset)
+                    self.where[record.record_id] = file_bits | record.offset
                     if ours:
                         self.pending[record.record_id] = record
                         while len(self.pending) > PENDING_LIMIT:
@@ -175,23 +186,23 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
     stats = ReplayStats()
     t0 = time.monotonic()
     extractor = Extractor()
+    pool = ExtractionPool(pool_size(workers), extractor) if workers else None
     try:
         with output_lock(out_dir):
             store = JsonLinesWriter(out_dir / "items.jsonl")
             dedup = Deduplicator(out_dir, DedupSettings())
             try:
-                for page, fields in Replayer(max_body=max_body, stats=stats).pages(files):
+                pages = Replayer(max_body=max_body, stats=stats).pages(files)
+                for page, fields, result in _extracted(pages, extractor, pool):
                     stats.offered += 1
-                    try:
-                        article = process_page(page, extractor)
-                    except NotAnArticle as exc:
-                        stats.rejected[exc.reason] = stats.rejected.get(exc.reason, 0) + 1
+                    if not isinstance(result, Article):
+                        reason, message = result
+                        if reason == "error":
+                            logger.error("extraction failed for %s (%s:%s): %s", page.url, page.warc_filename,
+                                         page.warc_offset, message)
+                        stats.rejected[reason] = stats.rejected.get(reason, 0) + 1
                         continue
-                    except Exception as exc:  # noqa: BLE001 - one bad page never stops a replay
-                        logger.error("extraction failed for %s (%s:%s): %s", page.url, page.warc_filename,
-                                     page.warc_offset, exc)
-                        stats.rejected["error"] = stats.rejected.get("error", 0) + 1
-                        continue
+                    article = result
                     if not _keep(article, fields):
                         stats.rejected["below-relevance"] = stats.rejected.get("below-relevance", 0) + 1
                         continue
@@ -205,9 +216,23 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
     except LockHeld as exc:
         print(f"skipped: {exc}")
         return 0
+    finally:
+        if pool is not None:
+            pool.close()
     stats.seconds = time.monotonic() - t0
     print(summary(stats, out_dir))
     return 1 if stats.damaged else 0
+
+
+def _extracted(pages: Iterator[tuple[CapturedPage, dict[str, Any]]], extractor: Extractor,
+               pool: ExtractionPool | None) -> Iterator[tuple[CapturedPage, dict[str, Any], Article | tuple[str, str]]]:
+    """(page, metadata fields, article or (reason, message)) in the order of `pages`, with or
+    without the pool — so items come out identical and identically ordered for any `workers`."""
+    if pool is None:
+        for page, fields in pages:
+            yield page, fields, safe_process(page, extractor)
+    else:
+        yield from pool.map_ordered(pages)
 
 
 def _keep(article: Article, fields: dict[str, Any]) -> bool:

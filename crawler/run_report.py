@@ -74,11 +74,17 @@ def render_text(report: dict[str, Any]) -> str:
 
 def items_since(path: Path, offset: int) -> list[dict[str, Any]]:
     """Items appended to the JSON-lines file after byte `offset` (this run's new items)."""
-    if not path.exists():
+    if not path.is_file():  # not a device such as /dev/full, which reads as endless zeros
         return []
+    found: list[dict[str, Any]] = []
     with path.open("rb") as fh:
         fh.seek(offset)
-        return [json.loads(line) for line in fh.read().splitlines() if line.strip()]
+        for line in fh.read().splitlines():
+            try:
+                found.append(json.loads(line))
+            except ValueError:  # blank or torn line: not an item
+                continue
+    return found
 
 
 def cluster_dicts(out_dir: Path, limit: int = 50) -> list[dict[str, Any]]:

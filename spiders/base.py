@@ -22,6 +22,7 @@ from scrapy.http import Response
 
 from crawler.page import CapturedPage
 from spiders.spec import SourceSpec, adhoc_spec, load_specs, select_specs
+from spiders.xmlfeeds import FeedError, Link, parse_links
 
 ARTICLE_HINT = re.compile(r"(\d{4}[-/_]?\d{2}|/\d{3,}|/(?:c|a|content|article|art|detail|show|news)[/_-]|\.s?html?$)", re.I)
 
@@ -153,6 +154,32 @@ class SourceSpider(scrapy.Spider):
             # a response answered from an archive is not captured again, nor annotated
             extra={"warc_ref": ref} if ref and "archived" not in response.flags else {},
         )
+
+    def announced_links(self, response: Response, kind: str) -> tuple[SourceSpec, re.Pattern[str] | None, list[Link]]:
+        """The source, its entry's article pattern and the links of a sitemap or feed
+        response (none, with an error and a `spider/bad_<kind>` stat, when it is unreadable)."""
+        spec = self.spec_by_name(response.meta["hc_source"])
+        index = response.meta.get("hc_entry")
+        entries = getattr(spec, kind)
+        source = entries[index].article_links if index is not None and entries else None
+        pattern = re.compile(source) if source else None
+        try:
+            links = parse_links(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        except FeedError as exc:
+            self.logger.error("unreadable %s %s: %s", kind, response.url, exc)
+            self.crawler.stats.inc_value(f"spider/bad_{kind}")
+            links = []
+        return spec, pattern, links
+
+    def announced_article(self, spec: SourceSpec, pattern: re.Pattern[str] | None, url: str,
+                          date: str | None) -> scrapy.Request | None:
+        """The request for an article a sitemap or feed announced, unless filtered or stored."""
+        if pattern is not None and not pattern.search(url):
+            return None
+        if self.is_seen(url):
+            self.crawler.stats.inc_value("harvest/skipped_seen")
+            return None
+        return self.article_request(spec, url, date=date)
 
     def is_seen(self, url: str) -> bool:
         """True when the seen-store (harvest mode) already holds this article URL."""

@@ -3,7 +3,6 @@ honours `cutoff_days` using the items' dates."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -12,7 +11,6 @@ from scrapy.http import Response
 
 from spiders.base import SourceSpider
 from spiders.spec import SourceSpec
-from spiders.xmlfeeds import FeedError, parse_links
 
 
 class FeedMixin(SourceSpider):
@@ -22,24 +20,9 @@ class FeedMixin(SourceSpider):
                                  meta=self.spec_meta(spec, "feed", hc_entry=index))
 
     def parse_feed_links(self, response: Response) -> Iterable[Any]:
-        spec = self.spec_by_name(response.meta["hc_source"])
-        index = response.meta.get("hc_entry")
-        pattern_src = spec.feed[index].article_links if index is not None and spec.feed else None
-        pattern = re.compile(pattern_src) if pattern_src else None
-        try:
-            links = parse_links(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-        except FeedError as exc:
-            self.logger.error("unreadable feed %s: %s", response.url, exc)
-            self.crawler.stats.inc_value("spider/bad_feed")
-            return
+        spec, pattern, links = self.announced_links(response, "feed")
         for link in links:
-            url = response.urljoin(link.url)
-            if pattern is not None and not pattern.search(url):
-                continue
-            if self.is_seen(url):
-                self.crawler.stats.inc_value("harvest/skipped_seen")
-                continue
-            request = self.article_request(spec, url, date=link.date)
+            request = self.announced_article(spec, pattern, response.urljoin(link.url), link.date)
             if request is not None:
                 yield request
 

@@ -4,7 +4,6 @@ gzipped or not) with the safe XML parser in `spiders.xmlfeeds`; honours the sour
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,7 +12,6 @@ from scrapy.http import Response
 
 from spiders.base import SourceSpider
 from spiders.spec import SourceSpec
-from spiders.xmlfeeds import FeedError, parse_links
 
 
 class SitemapMixin(SourceSpider):
@@ -23,29 +21,15 @@ class SitemapMixin(SourceSpider):
                                  meta=self.spec_meta(spec, "sitemap", hc_entry=index))
 
     def parse_sitemap(self, response: Response) -> Iterable[Any]:
-        spec = self.spec_by_name(response.meta["hc_source"])
-        index = response.meta.get("hc_entry")
-        pattern_src = spec.sitemap[index].article_links if index is not None and spec.sitemap else None
-        pattern = re.compile(pattern_src) if pattern_src else None
-        try:
-            links = parse_links(response.body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
-        except FeedError as exc:
-            self.logger.error("unreadable sitemap %s: %s", response.url, exc)
-            self.crawler.stats.inc_value("spider/bad_sitemap")
-            return
+        spec, pattern, links = self.announced_links(response, "sitemap")
         for link in links:
             url = response.urljoin(link.url)
             if link.is_sitemap:
                 if self.in_scope(spec, url):
                     yield scrapy.Request(url, callback=self.parse_sitemap,
-                                         meta=self.spec_meta(spec, "sitemap", hc_entry=index))
+                                         meta=self.spec_meta(spec, "sitemap", hc_entry=response.meta.get("hc_entry")))
                 continue
-            if pattern is not None and not pattern.search(url):
-                continue
-            if self.is_seen(url):
-                self.crawler.stats.inc_value("harvest/skipped_seen")
-                continue
-            request = self.article_request(spec, url, date=link.date)
+            request = self.announced_article(spec, pattern, url, link.date)
             if request is not None:
                 yield request
 

@@ -3,15 +3,21 @@
 `extract_page(body, url=, headers=, extractor=)` runs, in order:
 1. `decode.decode_body` — bytes to text once (BOM, header, meta, detection; GBK as GB18030);
 2. `metadata.read_metadata` — title, date, source, author, editor, canonical URL;
-3. trafilatura on the decoded string (`favor_precision`), with a `favor_recall` retry when the
+3. `layout.prepare_layout` — a copy of the tree with layout tables turned into blocks, media
+   players removed, WeChat sections as paragraphs and known CMS bodies marked; it also lists
+   the lines the page marks as headings;
+   then trafilatura on that tree (`favor_precision`), with a `favor_recall` retry when the
    precise output is shorter than `min_text_chars`;
 4. `density.main_container_text` — drops leading/trailing lines that lie outside the densest
    container holding the article's first paragraph, when a rival container (a feed of other
    articles) outscores it or the container keeps at least half of the text;
 5. `normalise.prepare_text` — control chars, injected pinyin, Traditional -> Simplified;
-6. bylines moved into fields (`metadata.take_byline_lines`, `take_trailing_byline`);
-7. `boilerplate.Lexicon.clean` — line patterns from lexicon.toml;
-8. `normalise.finish_text` — doubled body, phrase-per-line joining, decimals, flags.
+6. bylines moved into fields (`metadata.take_byline_lines`, `take_trailing_byline`,
+   `dateline_author` for the reporters of a `…电(张三 李四)` lead, which stays in the text);
+7. `boilerplate.Lexicon.clean` — line patterns from lexicon.toml (captions and photo credits
+   stay on a photo story, where they are more than half of the text);
+8. `normalise.finish_text` — doubled body, phrase-per-line joining (headings kept apart),
+   decimals, flags. Spun-word repairs apply to the title too.
 """
 
 from __future__ import annotations

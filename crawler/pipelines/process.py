@@ -32,9 +32,10 @@ import dataclasses
 import logging
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
@@ -51,6 +52,7 @@ __all__ = ["ExtractionPool", "ProcessPagePipeline", "extractor_from_settings", "
 logger = logging.getLogger(__name__)
 
 Result = Article | tuple[str, str]
+T = TypeVar("T")
 
 # A small Traditional-Chinese page run once in every new worker: loads trafilatura's and
 # lxml's parsers and the OpenCC dictionaries before the first real page arrives.
@@ -121,8 +123,8 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 class ExtractionPool:
     """`workers` processes running `process_page` with one `Extractor` each.
 
-    `submit(page)` returns a `concurrent.futures.Future` of the result; `map_ordered(pages)`
-    yields results in input order with at most `window` pages in flight, sent in batches
+    `submit(page)` returns a `concurrent.futures.Future` of the result; `map_ordered(pairs)`
+    yields results in input order with a bounded number of pages in flight, sent in batches
     (replay uses it). Pages cross without `extra` (capture references stay here)."""
 
     def __init__(self, workers: int, extractor: Extractor) -> None:
@@ -139,26 +141,31 @@ class ExtractionPool:
     def submit(self, page: CapturedPage) -> Future[Result]:
         return self.executor.submit(_work, self._bare(page))
 
-    def map_ordered(self, pages: Iterable[CapturedPage], *, batch: int = 8,
-                    window: int | None = None) -> Iterator[tuple[CapturedPage, Result]]:
-        """(page, result) in the order of `pages`; at most `window` batches in flight."""
+    def map_ordered(self, pairs: Iterable[tuple[CapturedPage, T]], *, batch: int = 8,
+                    window: int | None = None) -> Iterator[tuple[CapturedPage, T, Result]]:
+        """(page, context, result) for each (page, context) of `pairs`, in input order; pages
+        go out in batches of `batch`, at most `window` batches in flight (bounded memory)."""
         window = window or 4 * self.workers
-        pending: list[tuple[list[CapturedPage], Future[list[Result]]]] = []
-        chunk: list[CapturedPage] = []
+        pending: deque[tuple[list[tuple[CapturedPage, T]], Future[list[Result]]]] = deque()
+        chunk: list[tuple[CapturedPage, T]] = []
 
-        def drain(limit: int) -> Iterator[tuple[CapturedPage, Result]]:
+        def send() -> None:
+            pending.append((chunk, self.executor.submit(_work_batch, [self._bare(page) for page, _ in chunk])))
+
+        def drain(limit: int) -> Iterator[tuple[CapturedPage, T, Result]]:
             while len(pending) > limit:
-                sent, future = pending.pop(0)
-                yield from zip(sent, future.result())
+                sent, future = pending.popleft()
+                for (page, context), result in zip(sent, future.result()):
+                    yield page, context, result
 
-        for page in pages:
-            chunk.append(page)
+        for pair in pairs:
+            chunk.append(pair)
             if len(chunk) >= batch:
-                pending.append((chunk, self.executor.submit(_work_batch, [self._bare(p) for p in chunk])))
+                send()
                 chunk = []
                 yield from drain(window)
         if chunk:
-            pending.append((chunk, self.executor.submit(_work_batch, [self._bare(p) for p in chunk])))
+            send()
         yield from drain(0)
 
     def close(self) -> None:

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import REPO, free_port, read_items, run_cli
+from support import REPO, free_port, read_items, run_cli
 
 from crawler.items import Article
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import opencc
-from conftest import read_items, run_cli
+from support import read_items, run_cli
 
 STORY = [
     "近年来，湄潭县以县人民医院、县中医医院为牵头单位，组建2个紧密型县域医共体，将全县15个乡镇卫生院、"

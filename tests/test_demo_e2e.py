@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, free_port, read_items, run_cli
+from support import REPO, free_port, read_items, run_cli
 
 from archive.reader import ArchivedRecord, iter_records, read_record_at
 from crawler.items import Article

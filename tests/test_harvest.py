@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, read_items, run_cli
+from support import REPO, read_items, run_cli
 
 from crawler.demo_run import render_specs
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, read_items
+from support import REPO, read_items
 
 from crawler.items import Article
 

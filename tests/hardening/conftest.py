@@ -6,11 +6,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,22 +35,31 @@ class CliResult:
         return self.stdout + self.stderr
 
 
+# Runs the CLI and records the child's own peak resident memory (VmHWM, which starts afresh at
+# exec; ru_maxrss would also count the pytest parent's pages at fork time).
+_WRAPPER = """
+import atexit, os, runpy, sys
+def _peak():
+    with open('/proc/self/status') as fh:
+        for line in fh:
+            if line.startswith('VmHWM'):
+                with open(os.environ['HC_TEST_PEAK_FILE'], 'w') as out:
+                    out.write(line.split()[1])
+atexit.register(_peak)
+sys.argv = ['healthcrawl', *sys.argv[1:]]
+runpy.run_module('crawler.cli', run_name='__main__', alter_sys=True)
+"""
+
+
 def run_cli(*args: str, timeout: float = 90, env: dict[str, str] | None = None) -> CliResult:
     """Run `python -m crawler.cli ARGS…` from the repository root; measure its peak memory."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "crawler.cli", *args], cwd=REPO, stdout=out, stderr=err,
-                                env={**os.environ, **(env or {})})
-        timer = threading.Timer(timeout, lambda: proc.send_signal(signal.SIGKILL))
-        timer.start()
-        try:
-            _, status, usage = os.wait4(proc.pid, 0)
-        finally:
-            timer.cancel()
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        return CliResult(proc.returncode, out.read().decode("utf-8", "replace"),
-                         err.read().decode("utf-8", "replace"), usage.ru_maxrss / 1024)
+    with tempfile.TemporaryDirectory() as tmp:
+        peak_file = Path(tmp) / "peak"
+        proc = subprocess.run([sys.executable, "-c", _WRAPPER, *args], cwd=REPO, capture_output=True,
+                              timeout=timeout, env={**os.environ, **(env or {}), "HC_TEST_PEAK_FILE": str(peak_file)})
+        peak_kb = int(peak_file.read_text()) if peak_file.exists() else 0
+    return CliResult(proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace"),
+                     peak_kb / 1024)
 
 
 def crawl(out: Path, *urls: str, max_pages: int = 30, extra: list[str] | None = None,

@@ -1,0 +1,89 @@
+"""Replay benchmark: `healthcrawl replay` vs bare warcio + trafilatura over the same WARCs.
+
+    python bench/replay_bench.py [--pages 2000] [--repeat 3] [--workers 0,2]
+
+Makes (or reuses, see `bench.collection`) a WARC collection by crawling the generated site,
+then `--repeat` times, interleaved, each in a fresh child process (`bench/replay_once.py`):
+`baseline` — `warcio.ArchiveIterator` over the files and `trafilatura.extract` on every 200
+HTML response, nothing stored — and `replay, workers=N` for every N in `--workers` —
+`run_replay` (read with the archive reader, extract, tag, dedup, store). Throughput is
+response records per second of work (imports excluded). Checks that every pool size wrote
+exactly the items (same bytes, same order) that `workers=0` wrote. Prints medians, ranges,
+ratios to the baseline and a markdown table; writes `bench/results/replay-<stamp>.json`.
+Targets: replay ≤ 1.5× the baseline's cost in one process, faster than it with the pool.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.collection import ensure_collection  # noqa: E402
+from bench.summary import PYTHON, describe, fmt_spread, markdown_table, ratio, run_json, save_results  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Replay throughput vs bare warcio + trafilatura.")
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", default="0,2", help="comma list of replay pool sizes")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--warc-dir", type=Path, default=None, help="replay this collection instead")
+    parser.add_argument("--no-save", action="store_true")
+    args = parser.parse_args(argv)
+    pools = [int(w) for w in args.workers.split(",") if w.strip()]
+    warc_dir = args.warc_dir or ensure_collection(args.pages, args.seed)
+    variants = ["baseline"] + [f"replay-w{w}" for w in pools]
+    runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
+    digests: dict[str, set[str]] = {v: set() for v in variants[1:]}
+    print(f"collection: {warc_dir}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
+        for r in range(args.repeat):
+            for variant in variants:
+                if variant == "baseline":
+                    result = run_json([PYTHON, str(BENCH / "replay_once.py"), "baseline", str(warc_dir)])
+                else:
+                    out = Path(tmp) / f"{variant}-{r}"
+                    result = run_json([PYTHON, str(BENCH / "replay_once.py"), "replay", str(warc_dir), "--out",
+                                       str(out), "--workers", variant.split("-w")[1]])
+                    digests[variant].add(hashlib.sha256((out / "items.jsonl").read_bytes()).hexdigest())
+                    shutil.rmtree(out, ignore_errors=True)
+                result["records_per_s"] = result["responses"] / result["seconds"]
+                runs[variant].append(result)
+                print(f"  run {r + 1}/{args.repeat} {variant:<11} {result['responses']} responses in "
+                      f"{result['seconds']:.1f} s = {result['records_per_s']:.1f} records/s", flush=True)
+    identical = len(set().union(*digests.values())) == 1
+    base = describe([x["records_per_s"] for x in runs["baseline"]])
+    figures: dict[str, Any] = {}
+    for variant in variants:
+        d = describe([x["records_per_s"] for x in runs[variant]])
+        figures[variant] = {"records_per_s": d, "ratio_to_baseline": ratio(d["median"], base["median"]),
+                            "cost_vs_baseline": ratio(base["median"], d["median"])}
+    rows = [[v, runs[v][0]["responses"], fmt_spread(figures[v]["records_per_s"]),
+             f"{figures[v]['records_per_s']['spread_pct']:.0f}%", f"{figures[v]['ratio_to_baseline']:.2f}×",
+             f"{figures[v]['cost_vs_baseline']:.2f}×"] for v in variants]
+    table = markdown_table(["replay", "responses", "records/s median (min–max)", "spread", "speed vs baseline",
+                            "cost vs baseline"], rows)
+    print()
+    print(f"Replay of a {args.pages}-article collection, {args.repeat} runs each "
+          "(baseline = warcio + bare trafilatura, nothing stored):")
+    print(table)
+    print(f"items identical across pool sizes: {identical}")
+    if not args.no_save:
+        path = save_results("replay", {"params": {**vars(args), "warc_dir": str(warc_dir)}, "figures": figures,
+                                       "runs": runs, "items_identical_across_pools": identical, "table": table})
+        print(f"\nresults: {path}")
+    return 0 if identical else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

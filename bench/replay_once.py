@@ -1,0 +1,96 @@
+"""One replay measurement in this process, with numbers out (a child of replay/memory benches).
+
+    python bench/replay_once.py replay WARC_DIR --out DIR [--workers N]
+    python bench/replay_once.py baseline WARC_DIR
+
+`replay`: `crawler.replay.run_replay(WARC_DIR, DIR, workers=N)` — what `healthcrawl replay`
+runs (read records, extract, tag, dedup, store). `baseline`: bare `warcio.ArchiveIterator`
+over the same files and `trafilatura.extract` on every 200 HTML response, nothing stored.
+Prints one JSON line: `responses` (response records in the files), `seconds` (the work
+only, imports excluded), `exit_code`, `max_rss_kb` (this process's peak RSS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import sys
+import time
+from contextlib import redirect_stdout
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def warc_files(directory: Path) -> list[Path]:
+    return sorted(p for p in directory.iterdir() if p.name.endswith((".warc.gz", ".warc")))
+
+
+def baseline(directory: Path) -> dict[str, Any]:
+    import trafilatura
+    from warcio.archiveiterator import ArchiveIterator
+
+    t0 = time.monotonic()
+    responses = extracted = 0
+    for path in warc_files(directory):
+        with path.open("rb") as fh:
+            for record in ArchiveIterator(fh):
+                if record.rec_type != "response":
+                    continue
+                responses += 1
+                http = record.http_headers
+                if http is None or http.get_statuscode() != "200" or \
+                        not (http.get_header("Content-Type") or "text/html").startswith("text/html"):
+                    continue
+                if trafilatura.extract(record.content_stream().read()) is not None:
+                    extracted += 1
+    return {"responses": responses, "extracted": extracted, "seconds": round(time.monotonic() - t0, 3),
+            "exit_code": 0}
+
+
+def replay(directory: Path, out: Path, workers: int) -> dict[str, Any]:
+    from crawler.replay import run_replay
+
+    responses = count_responses(directory)
+    printed = io.StringIO()
+    t0 = time.monotonic()
+    with redirect_stdout(printed):
+        code = run_replay([directory], out, workers=workers)
+    seconds = time.monotonic() - t0
+    return {"responses": responses, "seconds": round(seconds, 3), "exit_code": code, "workers": workers,
+            "summary": printed.getvalue().splitlines()[0] if printed.getvalue() else ""}
+
+
+def count_responses(directory: Path) -> int:
+    from warcio.archiveiterator import ArchiveIterator
+
+    count = 0
+    for path in warc_files(directory):
+        with path.open("rb") as fh:
+            count += sum(1 for record in ArchiveIterator(fh) if record.rec_type == "response")
+    return count
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="One replay (or baseline) measurement.")
+    parser.add_argument("mode", choices=["replay", "baseline"])
+    parser.add_argument("warc_dir", type=Path)
+    parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--workers", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.mode == "baseline":
+        result = baseline(args.warc_dir)
+    else:
+        if args.out is None:
+            parser.error("replay needs --out")
+        result = replay(args.warc_dir, args.out, args.workers)
+    result["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps(result, ensure_ascii=False))
+    return int(result["exit_code"])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

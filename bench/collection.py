@@ -9,6 +9,7 @@ minute to crawl, 20,000 pages about ten.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -41,5 +42,11 @@ def ensure_collection(pages: int, seed: int = 1, *, workers: int = 0) -> Path:
                            "--workers", str(workers), "--max-pages", str(len(site.files) + 100)])
     if result["exit_code"] != 0 or result["pages"] < pages:
         raise RuntimeError(f"crawl for the {pages}-page collection failed: {result}")
-    done.write_text(f"{result}\n")
+    done.write_text(json.dumps(result) + "\n")
     return root / "warc"
+
+
+def collection_crawl(pages: int, seed: int = 1) -> dict[str, object]:
+    """The numbers `crawl_once` printed for the crawl that made the collection."""
+    ensure_collection(pages, seed)
+    return json.loads((cache_dir() / f"collection-{pages}-{seed}" / "done").read_text())

@@ -143,7 +143,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except SpecError as exc:
         raise UsageError(f"healthcrawl crawl: {exc}") from None
     overrides = _overrides(args)
-    overrides.setdefault("CLOSESPIDER_PAGECOUNT", args.max_pages)
+    overrides.setdefault("CRAWL_MAX_PAGES", args.max_pages)
     overrides.setdefault("DOWNLOAD_DELAY", 0.25)
     outcome = run_crawl(out_dir=args.out, spider_kwargs={"urls": " ".join(args.urls), "max_pages": args.max_pages},
                         overrides=overrides, kind="crawl")

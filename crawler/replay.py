@@ -11,7 +11,7 @@ copies. Files from other tools (no healthcrawl warcinfo) replay every 200 HTML r
 file order. `revisit` records are resolved to the payload they refer to, across files.
 
 `workers` > 0 (`--workers N`; negative: one per CPU) extracts in a pool of worker processes
-(`crawler.pipelines.process.ExtractionPool`); pages are sent in order-preserving batches, so
+(`crawler.pipelines.process.ExtractionPool`), where articles are also tagged; pages are sent in order-preserving batches, so
 the items and their order are the same as with `workers=0`. Memory stays flat with the
 collection's size: at most `PENDING_LIMIT` records are held for their metadata record, the
 pool holds a bounded window of pages, and only a record id → (file, offset) map (about 150
@@ -203,7 +203,7 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
                         stats.rejected[reason] = stats.rejected.get(reason, 0) + 1
                         continue
                     article = result
-                    if not _keep(article, fields):
+                    if not _keep(article, fields, tagged=pool is not None):
                         stats.rejected["below-relevance"] = stats.rejected.get("below-relevance", 0) + 1
                         continue
                     if link_duplicates(article, dedup).duplicate_of:
@@ -232,11 +232,16 @@ def _extracted(pages: Iterator[tuple[CapturedPage, dict[str, Any]]], extractor: 
         for page, fields in pages:
             yield page, fields, safe_process(page, extractor)
     else:
-        yield from pool.map_ordered(pages)
+        yield from pool.map_ordered(pages, region_of=_region)
 
 
-def _keep(article: Article, fields: dict[str, Any]) -> bool:
-    tag_article(article, fields.get("source_region"))
+def _region(fields: dict[str, Any]) -> Any:
+    return fields.get("source_region")
+
+
+def _keep(article: Article, fields: dict[str, Any], *, tagged: bool = False) -> bool:
+    if not tagged:
+        tag_article(article, fields.get("source_region"))
     minimum = fields.get("min_relevance")
     return minimum is None or (article.relevance or 0) >= minimum
 

@@ -45,6 +45,7 @@ DOWNLOAD_WARNSIZE = 10 * 1024 * 1024
 DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 HEALTHCRAWL_OUT = "output"
+CRAWL_MAX_PAGES = 0  # `healthcrawl crawl --max-pages`: requests allowed to the network, 0 = no limit
 SOURCES_DIR = None
 
 ARCHIVE_ENABLED = True
@@ -52,7 +53,7 @@ ARCHIVE_PREFIX = "healthcrawl"
 ARCHIVE_MAX_SIZE = 1_000_000_000
 
 EXTRACT_WORKERS = 0
-EXTRACT_MIN_TEXT_CHARS = 30
+EXTRACT_MIN_TEXT_CHARS = 60
 
 DEDUP_ENABLED = True
 DEDUP_SEEN_STORE = True
@@ -83,6 +84,7 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.guard.PrivateAddressMiddleware": 55,
     "crawler.middlewares.auth.AuthorizationScopeMiddleware": 450,
     "crawler.middlewares.guard.RedirectGuardMiddleware": 605,
+    "crawler.middlewares.budget.PageBudgetMiddleware": 58,
     "crawler.middlewares.seen.SeenStoreMiddleware": 60,
     "crawler.middlewares.capture.CaptureMiddleware": 950,
 }

@@ -3,7 +3,7 @@
 `scrapy crawl news -a source=NAME` crawls one source, without `source` all enabled ones;
 `-a urls="URL …"` crawls a site ad hoc (what `healthcrawl crawl URL…` runs): every same-site
 page is followed and offered to extraction, and the site's `/sitemap.xml` and announced feeds
-are read too. Page budget: `CLOSESPIDER_PAGECOUNT` (set by `--max-pages`).
+are read too. Page budget: `CRAWL_MAX_PAGES` (set by `--max-pages`).
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
         if not isinstance(response, TextResponse):
             return
         spec = self.spec_by_name(response.meta["hc_source"])
-        yield self.captured(response)  # start pages too: extraction rejects what is no article
+        if b"html" in (response.headers.get(b"Content-Type") or b"text/html").lower():
+            yield self.captured(response)  # start pages too: extraction rejects what is no article
         for href in response.xpath("//a/@href").getall():
             url = response.urljoin(href.strip()).split("#", 1)[0]
             if self.in_scope(spec, url) and not self.is_seen(url):

@@ -37,6 +37,7 @@ a crash the seen-store never holds a URL whose dedup record was lost.
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -163,12 +164,16 @@ class Deduplicator:
     """One output folder's dedup state; see module docstring for the rules."""
 
     def __init__(self, directory: Path, settings: DedupSettings | None = None, *,
-                 seen_store: SeenStore | None = None) -> None:
+                 seen_store: SeenStore | None = None, index: Any = None) -> None:
+        """`index`: an object with `DedupIndex`'s methods (e.g. the Redis index of a
+        distributed crawl); default the SQLite `dedup.sqlite` in `directory`. An index with an
+        `exclusive()` context manager is held around each check-and-record."""
         self.directory = Path(directory)
         self.settings = settings or DedupSettings()
         self.directory.mkdir(parents=True, exist_ok=True)
         self._hasher = MinHasher(self.settings.shingle_size, self.settings.num_perm)
-        self._index = DedupIndex(self.directory / INDEX_FILENAME, self.settings.index_params())
+        self._index = index if index is not None else DedupIndex(self.directory / INDEX_FILENAME,
+                                                                  self.settings.index_params())
         self.seen: SeenStore = seen_store if seen_store is not None else SqliteSeenStore(
             self.directory / SEEN_FILENAME, commit_every=self.settings.commit_every
         )
@@ -178,6 +183,14 @@ class Deduplicator:
               site: str, published: str | None, url: str, title: str | None = None,
               fetched_at: str | None = None) -> DedupVerdict:
         """Classify an item against everything recorded before, then record it."""
+        exclusive = getattr(self._index, "exclusive", None)
+        with exclusive() if exclusive is not None else nullcontext():
+            return self._check(item_id, canonical_url, text, content_hash, site=site, published=published,
+                               url=url, title=title, fetched_at=fetched_at)
+
+    def _check(self, item_id: str, canonical_url: str, text: str, content_hash: str, *,
+               site: str, published: str | None, url: str, title: str | None,
+               fetched_at: str | None) -> DedupVerdict:
         if not item_id:
             raise ValueError(f"dedup: empty item id for {url!r}")
         known = self._index.member(item_id)

@@ -63,7 +63,7 @@ class Extractor:
     """
 
     favor_precision: bool = True
-    min_text_chars: int = 30
+    min_text_chars: int = 60
     opencc_default: str = "t2s.json"
     recall_fallback: bool = True         # retry with favor_recall when precise output is too short
     container_filter: bool = True        # drop feed/footer lines outside the main container
@@ -78,7 +78,7 @@ class Extractor:
         get = getattr(settings, "get")
         return cls(
             favor_precision=settings.getbool("EXTRACT_FAVOR_PRECISION", True),  # type: ignore[attr-defined]
-            min_text_chars=settings.getint("EXTRACT_MIN_TEXT_CHARS", 30),  # type: ignore[attr-defined]
+            min_text_chars=settings.getint("EXTRACT_MIN_TEXT_CHARS", 60),  # type: ignore[attr-defined]
             opencc_default=get("EXTRACT_OPENCC_DEFAULT", "t2s.json"),
             recall_fallback=settings.getbool("EXTRACT_RECALL_FALLBACK", True),  # type: ignore[attr-defined]
             container_filter=settings.getbool("EXTRACT_CONTAINER_FILTER", True),  # type: ignore[attr-defined]
@@ -155,6 +155,27 @@ def _simplify_field(value: str | None, profile: str | None, min_hits: int) -> st
     return converter(profile).convert(value) if profile else value
 
 
+LINK_LIST_SHARE = 0.5
+
+
+def _reject_link_lists(tree: lxml.html.HtmlElement, lines: list[str], url: str) -> None:
+    """A listing, index or navigation page: most of what trafilatura kept is the text of links
+    (headlines pointing at articles). Such a page is no article (reason `link-list`)."""
+    anchors = {_WS.sub("", a.text_content()) for a in tree.iter("a")}
+    anchors.discard("")
+    if not anchors:
+        return
+    total = linked = 0
+    for line in lines:
+        key = _WS.sub("", line).lstrip("-•·*#>|").strip()
+        total += len(key)
+        if key in anchors:
+            linked += len(key)
+    if total and linked / total > LINK_LIST_SHARE:
+        raise NotAnArticle("link-list", f"{url}: {linked}/{total} characters of the main text are link texts "
+                                        "(a listing or index page)")
+
+
 def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: Extractor) -> Extraction:
     """Extract the article of one captured page; raises NotAnArticle when there is none."""
     _check_textual(body, url, headers)
@@ -171,6 +192,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     layout = prepare_layout(tree)
     text = _trafilatura(layout.tree, url, extractor)
     lines = [ln for ln in text.split("\n") if ln.strip()]
+    _reject_link_lists(tree, lines, url)
     if extractor.container_filter and lines:
         lines = _container_lines(tree, lines)
     prepared = prepare_text("\n".join(lines), url=url, opencc_default=extractor.opencc_default,

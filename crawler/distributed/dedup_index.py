@@ -1,0 +1,163 @@
+"""The near-duplicate index in Redis: what `crawler.dedup.index.DedupIndex` keeps in SQLite,
+shared by every worker of a distributed crawl.
+
+`RedisDedupIndex(client, prefix, params)` offers the methods `Deduplicator` calls on
+`DedupIndex` (member, by_content, candidates, item_id_of, add_member, add_bands, commit,
+close, clusters, len) plus `exclusive()`, a Redis lock the `Deduplicator` holds around each
+check-and-record, so two workers checking two copies of one story at the same moment cannot
+both find "nothing yet" and both become canonical. Writes are sent at once (not batched):
+another worker must see a member as soon as the lock is released.
+
+Keys under ``<prefix>`` (``healthcrawl:<crawl>:dedup``):
+``:meta`` hash of the signature parameters (a crawl reopened with other ``DEDUP_*`` values
+raises ValueError, as with SQLite); ``:next`` member id counter; ``:ids`` hash item id → member
+id; ``:m`` hash member id → JSON [item_id, canonical id, kind, similarity, content key, site,
+published, url, title, signature hex]; ``:content`` hash content key → first member id;
+``:b:<band key>`` set of member ids per LSH band; ``:lock`` the check lock.
+Member ids grow in processing order across all workers, so "first checked is canonical" holds
+for the crawl as a whole; which copy that is depends on which worker got there first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from crawler.dedup.index import KIND_CODES, KIND_NAMES, StoredMember
+
+__all__ = ["RedisDedupIndex"]
+
+SCHEMA_VERSION = "1"
+
+
+class RedisDedupIndex:
+    """Redis storage behind `Deduplicator` (see module docstring for the keys)."""
+
+    def __init__(self, client: Any, prefix: str, params: dict[str, int], *, lock_timeout: float = 60.0) -> None:
+        self.client = client
+        self.prefix = prefix
+        self.path = f"redis key {prefix}"  # named in error messages, like DedupIndex.path
+        self._lock = client.lock(f"{prefix}:lock", timeout=lock_timeout, sleep=0.002,
+                                 blocking_timeout=lock_timeout)
+        wanted = {**{k: str(v) for k, v in params.items()}, "schema": SCHEMA_VERSION}
+        if wanted:
+            client.hsetnx(f"{prefix}:meta", "schema", SCHEMA_VERSION)
+            for key, value in wanted.items():
+                client.hsetnx(f"{prefix}:meta", key, value)
+            stored = {k.decode(): v.decode() for k, v in client.hgetall(f"{prefix}:meta").items()}
+            for key, value in wanted.items():
+                if stored.get(key) != value:
+                    raise ValueError(f"{self.path}: built with {key}={stored.get(key)}, settings ask for "
+                                     f"{key}={value}; use another DISTRIBUTED_CRAWL_NAME or the same dedup settings")
+
+    # -- locking ----------------------------------------------------------------------------
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Held by `Deduplicator.check`: one check-and-record at a time across all workers."""
+        if not self._lock.acquire():
+            raise TimeoutError(f"{self.path}: could not take the dedup lock")
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    # -- reads ------------------------------------------------------------------------------
+    def _row(self, member_id: int) -> list[Any] | None:
+        raw = self.client.hget(f"{self.prefix}:m", member_id)
+        return None if raw is None else json.loads(raw)
+
+    def _stored(self, member_id: int, row: list[Any], root_item: str | None = None) -> StoredMember:
+        canonical = int(row[1])
+        if root_item is None:
+            root = row if canonical == member_id else self._row(canonical)
+            root_item = str(root[0]) if root else str(row[0])
+        return StoredMember(id=member_id, item_id=row[0], canonical_item_id=root_item, kind=KIND_NAMES[row[2]],
+                            similarity=row[3], site=row[5], published=row[6], url=row[7], title=row[8])
+
+    def member(self, item_id: str) -> StoredMember | None:
+        raw = self.client.hget(f"{self.prefix}:ids", item_id)
+        if raw is None:
+            return None
+        row = self._row(int(raw))
+        return None if row is None else self._stored(int(raw), row)
+
+    def by_content(self, content_key: int) -> tuple[int, int, str] | None:
+        raw = self.client.hget(f"{self.prefix}:content", content_key)
+        if raw is None:
+            return None
+        row = self._row(int(raw))
+        if row is None:
+            return None
+        canonical = int(row[1])
+        return int(raw), canonical, self.item_id_of(canonical)
+
+    def candidates(self, keys: Sequence[int]) -> list[tuple[int, int, bytes]]:
+        if not keys:
+            return []
+        ids = sorted({int(i) for i in self.client.sunion([f"{self.prefix}:b:{k}" for k in keys])})
+        if not ids:
+            return []
+        rows = self.client.hmget(f"{self.prefix}:m", ids)
+        found = []
+        for member_id, raw in zip(ids, rows, strict=True):
+            if raw is None:
+                continue
+            row = json.loads(raw)
+            if row[9] is not None:
+                found.append((member_id, int(row[1]), bytes.fromhex(row[9])))
+        return found
+
+    def item_id_of(self, member_id: int) -> str:
+        row = self._row(member_id)
+        if row is None:
+            raise KeyError(f"{self.path}: no member with id {member_id}")
+        return str(row[0])
+
+    def clusters(self, min_size: int) -> list[tuple[StoredMember, list[StoredMember]]]:
+        """(root, members in processing order) of clusters with ≥ min_size members, largest first."""
+        groups: dict[int, list[tuple[int, list[Any]]]] = {}
+        for raw_id, raw in self.client.hscan_iter(f"{self.prefix}:m", count=1000):
+            row = json.loads(raw)
+            groups.setdefault(int(row[1]), []).append((int(raw_id), row))
+        result = []
+        for root_id, rows in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+            if len(rows) < min_size:
+                continue
+            rows.sort(key=lambda r: r[0])
+            root_item = next((str(r[0]) for i, r in rows if i == root_id), None) or self.item_id_of(root_id)
+            members = [self._stored(i, r, root_item) for i, r in rows]
+            result.append((members[0], members))
+        return result
+
+    def __len__(self) -> int:
+        return int(self.client.hlen(f"{self.prefix}:m"))
+
+    # -- writes -----------------------------------------------------------------------------
+    def add_member(self, item_id: str, *, canonical_id: int | None, kind: str, similarity: float | None,
+                   content_key: int | None, site: str | None, published: str | None, url: str | None,
+                   title: str | None, sig: bytes | None) -> int:
+        member_id = int(self.client.incr(f"{self.prefix}:next"))
+        root = member_id if canonical_id is None else canonical_id
+        row = [item_id, root, KIND_CODES[kind], similarity, content_key, site, published, url, title,
+               sig.hex() if sig is not None else None]
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(f"{self.prefix}:m", member_id, json.dumps(row, ensure_ascii=False))
+        pipe.hset(f"{self.prefix}:ids", item_id, member_id)
+        if content_key is not None:
+            pipe.hsetnx(f"{self.prefix}:content", content_key, member_id)
+        pipe.execute()
+        return member_id
+
+    def add_bands(self, member_id: int, keys: Sequence[int]) -> None:
+        pipe = self.client.pipeline(transaction=False)
+        for key in keys:
+            pipe.sadd(f"{self.prefix}:b:{key}", member_id)
+        pipe.execute()
+
+    def commit(self) -> None:
+        """Nothing to do: every write was sent when it was made."""
+
+    def close(self) -> None:
+        self.client.close()

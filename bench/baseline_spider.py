@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import time
 from collections.abc import Iterable
@@ -78,7 +79,8 @@ def run(url: str, max_pages: int) -> dict[str, Any]:
     seconds = time.monotonic() - t0
     stats = crawler.stats.get_stats() if crawler.stats else {}
     return {"pages": stats.get("response_received_count", 0), "extracted": crawler.spider.extracted,
-            "seconds": round(seconds, 3), "elapsed": stats.get("elapsed_time_seconds")}
+            "seconds": round(seconds, 3), "elapsed": stats.get("elapsed_time_seconds"),
+            "cpu_main_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 2)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """One full-pipeline crawl (`healthcrawl crawl URL`) in this process, with numbers out.
 
-    python bench/crawl_once.py URL --out DIR [--workers N] [--max-pages N] [--json FILE]
+    python bench/crawl_once.py URL --out DIR [--workers N] [--max-pages N] [--json FILE] [-s NAME=VALUE]
 
 Runs exactly what `healthcrawl crawl URL --out DIR --allow-private` runs (`crawler.runner.run_crawl`
 with the same overrides as the CLI) plus the downloader settings the baseline spider uses
@@ -38,11 +38,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=0, help="EXTRACT_WORKERS")
     parser.add_argument("--max-pages", type=int, default=100_000)
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra Scrapy setting (e.g. EXTRACT_TAG_IN_WORKER=True)")
     args = parser.parse_args(argv)
     # spider max_pages is capped at 1000 by the spec model (spiders.spec.ListingEntry); the page budget
     # that counts here is CLOSESPIDER_PAGECOUNT.
     overrides = {**CRAWL_SETTINGS, "GUARD_ALLOW_PRIVATE": True, "EXTRACT_WORKERS": args.workers,
-                 "CLOSESPIDER_PAGECOUNT": args.max_pages, "PROGRESS_ENABLED": False}
+                 "CLOSESPIDER_PAGECOUNT": args.max_pages, "PROGRESS_ENABLED": False,
+                 **dict(item.split("=", 1) for item in args.set)}
     t0 = time.monotonic()
     outcome = run_crawl(out_dir=args.out, spider_kwargs={"urls": args.url, "max_pages": min(args.max_pages, 1000)},
                         overrides=overrides, kind="crawl")

@@ -10,6 +10,9 @@
     healthcrawl dedup-report [--out DIR]         repost clusters
     healthcrawl sources [--sources-dir DIR]      validate and list source specs
 
+demo, crawl and harvest take `--redis-url URL --workers N`: N crawler processes share one crawl
+through Redis (`crawler.distributed`), each writing into OUT/workers/<worker id>/.
+
 Exit codes: 0 done (also "skipped" when another run holds the output folder), 1 failures a
 person must look at, 2 bad arguments or bad spec (nothing started), 3 interrupted.
 """
@@ -145,8 +148,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     overrides.setdefault("CRAWL_MAX_PAGES", args.max_pages)
     overrides.setdefault("DOWNLOAD_DELAY", 0.25)
-    outcome = run_crawl(out_dir=args.out, spider_kwargs={"urls": " ".join(args.urls), "max_pages": args.max_pages},
-                        overrides=overrides, kind="crawl")
+    spider_kwargs = {"urls": " ".join(args.urls), "max_pages": args.max_pages}
+    if args.redis_url:
+        return _finish(_run_distributed(args, spider_kwargs, overrides, "crawl"))
+    outcome = run_crawl(out_dir=args.out, spider_kwargs=spider_kwargs, overrides=overrides, kind="crawl")
     return _finish(outcome)
 
 
@@ -162,7 +167,18 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     kwargs: dict[str, Any] = {"source": args.sources}
     if args.sources_dir:
         kwargs["sources_dir"] = str(args.sources_dir)
+    if args.redis_url:
+        return _finish(_run_distributed(args, kwargs, overrides, "harvest"))
     return _finish(run_crawl(out_dir=args.out, spider_kwargs=kwargs, overrides=overrides, kind="harvest"))
+
+
+def _run_distributed(args: argparse.Namespace, spider_kwargs: dict[str, Any], overrides: dict[str, Any],
+                     kind: str) -> RunOutcome:
+    """`--redis-url`: `--workers` crawler processes (default 1) share the crawl through Redis."""
+    from crawler.distributed.launcher import run_workers
+
+    return run_workers(args.out, redis_url=args.redis_url, workers=args.workers or 1, spider_kwargs=spider_kwargs,
+                       overrides=overrides, kind=kind)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:

@@ -6,6 +6,8 @@ renders the demo source specs (`crawler/demo_specs/*.toml`, `{{BASE}}` → the s
 into `OUT/.demo-specs/`, and runs the ordinary harvest over them: the same spiders, pipeline,
 WARC capture, dedup and report as a real harvest. Run twice into one folder, the second run
 requests no article again; started twice at once, the second exits with "skipped".
+With `redis_url`, `workers` worker processes share the crawl through Redis
+(`crawler.distributed.launcher`), each writing into `OUT/workers/<worker id>/`.
 """
 
 from __future__ import annotations
@@ -52,12 +54,21 @@ def run_demo(out: Path, *, overrides: dict[str, Any] | None = None, generation: 
             try:
                 specs = render_specs(server.base_url, out / ".demo-specs")
                 settings["SOURCES_DIR"] = str(specs)
-                outcome = run_crawl(out_dir=out, spider_kwargs={"sources_dir": str(specs)}, overrides=settings,
-                                    kind="demo", take_lock=False)
+                if redis_url:  # distributed: N worker processes share the crawl through Redis
+                    from crawler.distributed.launcher import run_workers
+
+                    outcome = run_workers(out, redis_url=redis_url, workers=workers or 1,
+                                          spider_kwargs={"sources_dir": str(specs)}, overrides=settings, kind="demo")
+                else:
+                    outcome = run_crawl(out_dir=out, spider_kwargs={"sources_dir": str(specs)}, overrides=settings,
+                                        kind="demo", take_lock=False)
             finally:
                 server.stop()
     except LockHeld as exc:
         return RunOutcome(0, skipped=True, summary=f"skipped: {exc}")
-    outcome.summary += (f"\ndemo site served at {base_url}; files: WARC {out / 'warc'}, items "
-                        f"{out / 'items.jsonl'}, reports {out / 'reports'}")
+    if redis_url:
+        outcome.summary += f"demo site served at {base_url}"
+    else:
+        outcome.summary += (f"\ndemo site served at {base_url}; files: WARC {out / 'warc'}, items "
+                            f"{out / 'items.jsonl'}, reports {out / 'reports'}")
     return outcome

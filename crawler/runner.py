@@ -49,6 +49,10 @@ def build_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> Se
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
+    if settings.get("REDIS_URL"):  # distributed mode: queue, dupefilter, seen-store, index in Redis
+        from crawler.distributed.settings import apply_distributed
+
+        apply_distributed(settings)
     return settings
 
 
@@ -77,6 +81,13 @@ def run_crawl(*, out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[s
             started = dt.datetime.now(dt.timezone.utc)
             t0 = time.monotonic()
             settings = build_settings(out_dir, overrides)
+            if settings.get("REDIS_URL"):
+                from crawler.distributed.connection import RedisUnavailable, check_reachable
+
+                try:
+                    check_reachable(settings["REDIS_URL"])
+                except RedisUnavailable as exc:
+                    return RunOutcome(EXIT_FAILURES, summary=f"healthcrawl: {exc}")
             items_path = out_dir / settings.get("STORE_ITEMS_FILE", "items.jsonl")
             items_offset = items_path.stat().st_size if items_path.exists() else 0
             process = CrawlerProcess(settings)

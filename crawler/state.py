@@ -2,7 +2,9 @@
 
 `RunState.of(crawler)` builds, once per crawler, the objects every component shares: the WARC
 writer (`ARCHIVE_*`), the URL seen-store and the near-duplicate index (`DEDUP_*`). Nothing is
-global: two crawlers with two output folders share nothing. `close()` is called by the
+global: two crawlers with two output folders share nothing. With `REDIS_URL` set (distributed
+mode, `crawler.distributed`) the seen-store and the index live in that Redis under the crawl's
+key prefix and are shared by every worker; the WARC writer stays per worker. `close()` is called by the
 `RunStateExtension` when the spider closes.
 """
 
@@ -29,7 +31,9 @@ class RunState:
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
+        self.crawler = crawler
         self.settings = settings
+        self.distributed = bool(settings.get("REDIS_URL"))
         self.out_dir = Path(settings.get("HEALTHCRAWL_OUT") or "output")
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.warc_dir = self.out_dir / "warc"
@@ -98,6 +102,13 @@ class RunState:
     def seen_store(self) -> Any:
         """The URL seen-store (`seen.sqlite`), shared with the deduplicator; None when
         `DEDUP_SEEN_STORE` is off."""
+        if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE", True) and self.distributed:
+            from crawler.dedup.redis_seen import RedisSeenStore
+            from crawler.distributed.context import Distributed
+
+            dist = Distributed.of(self.crawler)
+            self._seen = RedisSeenStore(dist.client(), key=dist.keys.seen,
+                                        commit_every=self.settings.getint("DEDUP_COMMIT_EVERY", 1000))
         if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE", True):
             from crawler.dedup import SEEN_FILENAME, SqliteSeenStore
 
@@ -114,8 +125,15 @@ class RunState:
         if self._dedup is None:
             from crawler.dedup import DedupSettings, Deduplicator
 
-            self._dedup = Deduplicator(self.out_dir, DedupSettings.from_scrapy(self.settings),
-                                       seen_store=self.seen_store)
+            dedup_settings = DedupSettings.from_scrapy(self.settings)
+            index = None
+            if self.distributed:
+                from crawler.distributed.context import Distributed
+                from crawler.distributed.dedup_index import RedisDedupIndex
+
+                dist = Distributed.of(self.crawler)
+                index = RedisDedupIndex(dist.client(), dist.keys.dedup, dedup_settings.index_params())
+            self._dedup = Deduplicator(self.out_dir, dedup_settings, seen_store=self.seen_store, index=index)
         return self._dedup
 
     def close(self, finished: bool = True) -> None:
@@ -127,7 +145,19 @@ class RunState:
             if finished:
                 self._captures.commit_validators()
             self._captures.close()
-        if self._dedup is not None:
-            self._dedup.close()
-        if self._seen is not None:
-            self._seen.close()
+        if not self.distributed:
+            if self._dedup is not None:
+                self._dedup.close()
+            if self._seen is not None:
+                self._seen.close()
+            return
+        import redis
+
+        try:
+            if self._dedup is not None:
+                self._dedup.close()
+            if self._seen is not None:
+                self._seen.close()
+        except redis.RedisError as exc:
+            # Redis gone: work not recorded there is re-done from its lease (crawler.distributed)
+            logger.error("closing the Redis seen-store/index failed: %s", exc)

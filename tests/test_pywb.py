@@ -243,7 +243,9 @@ def test_replay_mode_shows_the_article_with_rewritten_links(replay: Replay) -> N
     item = _utf8_item(replay)
     timestamp, url = replay.capture(item)
     status, _headers, frame = replay.get(f"/coll/{timestamp}/{url}")
-    assert status == 200 and f"/coll/{timestamp}mp_/{url}".encode() in frame, "top frame must embed the mp_ page"
+    assert status == 200, (url, status)
+    assert f'"url": "{url}"'.encode() in frame and f'"request_ts": "{timestamp}"'.encode() in frame, \
+        "the top frame must load this capture into its content frame"
     status, headers, body = replay.get(f"/coll/{timestamp}mp_/{url}")
     assert status == 200, (url, status)
     assert headers.get("Content-Type", "").startswith("text/html"), headers.get("Content-Type")

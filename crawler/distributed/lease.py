@@ -112,14 +112,14 @@ return reap(KEYS[1], KEYS[2], ARGV[3], tonumber(ARGV[2]), ARGV[1], ARGV[4])
 
 # KEYS: workers, queue, run   ARGV: me, timeout, processing prefix, worker id
 _FINISHED = _LIB + """
-reap(KEYS[1], KEYS[2], ARGV[3], tonumber(ARGV[2]), ARGV[1], ARGV[4])
-if redis.call('HGET', KEYS[3], 'seeded') ~= '1' then return 0 end
-if redis.call('ZCARD', KEYS[2]) > 0 then return 0 end
+local n = reap(KEYS[1], KEYS[2], ARGV[3], tonumber(ARGV[2]), ARGV[1], ARGV[4])
+if redis.call('HGET', KEYS[3], 'seeded') ~= '1' then return {0, n} end
+if redis.call('ZCARD', KEYS[2]) > 0 then return {0, n} end
 for _, w in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
-  if redis.call('HLEN', ARGV[3] .. w) > 0 then return 0 end
+  if redis.call('HLEN', ARGV[3] .. w) > 0 then return {0, n} end
 end
 redis.call('HSET', KEYS[3], 'finished', '1')
-return 1
+return {1, n}
 """
 
 # KEYS: run   ARGV: me
@@ -152,6 +152,7 @@ class LeaseBoard:
         self.owner = owner
         self.worker_id = owner.split("#", 1)[0]
         self.timeout = timeout
+        self.requeued = 0  # leases of dead workers this board put back in the queue
         self._join = client.register_script(_JOIN)
         self._pop = client.register_script(_POP)
         self._beat = client.register_script(_BEAT)
@@ -170,6 +171,7 @@ class LeaseBoard:
         """Register this worker; returns (role, requeued): role "seed" or "join"."""
         role, requeued = self._join(keys=[self.keys.workers, self.keys.requests, self.keys.run,
                                           self.keys.dupefilter], args=self._reap_args())
+        self.requeued += int(requeued)
         return (role.decode() if isinstance(role, bytes) else str(role)), int(requeued)
 
     def pop(self, token: str) -> bytes | None:
@@ -186,12 +188,17 @@ class LeaseBoard:
 
     def heartbeat(self) -> int:
         """Renew this worker's leases; re-queue those of dead workers. Returns how many."""
-        return int(self._beat(keys=[self.keys.workers, self.keys.requests], args=self._reap_args()))
+        requeued = int(self._beat(keys=[self.keys.workers, self.keys.requests], args=self._reap_args()))
+        self.requeued += requeued
+        return requeued
 
     def finished(self) -> bool:
-        """True when the run is seeded, the queue empty and no live worker holds a lease."""
-        return bool(self._finished(keys=[self.keys.workers, self.keys.requests, self.keys.run],
-                                   args=self._reap_args()))
+        """True when the run is seeded, the queue empty and no live worker holds a lease.
+        Re-queues dead workers' leases first (`requeued` counts them)."""
+        done, requeued = self._finished(keys=[self.keys.workers, self.keys.requests, self.keys.run],
+                                        args=self._reap_args())
+        self.requeued += int(requeued)
+        return bool(done)
 
     def mark_seeded(self) -> bool:
         return bool(self._seeded(keys=[self.keys.run], args=[self.owner]))

@@ -19,7 +19,7 @@ gives the same items in the same order.
 A page that holds no article is dropped with `DropItem` and counted in
 `extract/rejected/<reason>`; an unexpected error in extraction is logged with the URL and
 counted in `extract/errors` — one bad page never stops the crawl, and its WARC record is
-already on disk. A WARC `metadata` record with the extraction summary is written next to each
+already on disk. If a worker process dies, the pages it held are extracted in this process. A WARC `metadata` record with the extraction summary is written next to each
 response (`ARCHIVE_ENABLED`).
 With `EXTRACT_TAG_IN_WORKER` (default False; pool only) the worker also runs `tag_article`
 with the source's region, taking region/topic tagging (about a quarter of a page's CPU) off
@@ -147,6 +147,7 @@ class ExtractionPool:
         if workers < 1:
             raise ValueError(f"an extraction pool needs at least one worker, got {workers}")
         self.workers = workers
+        self.extractor = extractor
         self.executor = ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(),
                                             initializer=_init_worker, initargs=(extractor,))
 
@@ -164,17 +165,24 @@ class ExtractionPool:
         With `region_of(context)`, articles are also tagged in the worker with that region."""
         tag = region_of is not None
         window = window or 4 * self.workers
-        pending: deque[tuple[list[tuple[CapturedPage, T]], Future[list[Result]]]] = deque()
+        pending: deque[tuple[list[tuple[CapturedPage, T]], list[tuple[CapturedPage, Any]],
+                             Future[list[Result]]]] = deque()
         chunk: list[tuple[CapturedPage, T]] = []
 
         def send() -> None:
             jobs = [(self._bare(page), region_of(context) if tag else None) for page, context in chunk]
-            pending.append((chunk, self.executor.submit(_work_batch, jobs, tag)))
+            pending.append((chunk, jobs, self.executor.submit(_work_batch, jobs, tag)))
 
         def drain(limit: int) -> Iterator[tuple[CapturedPage, T, Result]]:
             while len(pending) > limit:
-                sent, future = pending.popleft()
-                for (page, context), result in zip(sent, future.result()):
+                sent, jobs, future = pending.popleft()
+                try:
+                    results = future.result()
+                except Exception as exc:  # noqa: BLE001 - a dead worker: do this batch here
+                    logger.error("extraction worker failed (%s: %s); extracting %d pages in this process",
+                                 type(exc).__name__, exc, len(jobs))
+                    results = [process_and_tag(page, self.extractor, region, tag=tag) for page, region in jobs]
+                for (page, context), result in zip(sent, results):
                     yield page, context, result
 
         for pair in pairs:
@@ -193,11 +201,12 @@ class ExtractionPool:
 
 class _FetchOrder:
     """Lets items leave in the order they entered: `ticket()` on entry, `await wait(t)` before
-    leaving, `done(t)` when gone (always, also on errors)."""
+    leaving, `done(t)` when gone (always, also on errors or cancellation)."""
 
     def __init__(self) -> None:
         self.next_ticket = 0
-        self.leaving = 0
+        self.leaving = 0                      # the ticket whose turn it is
+        self.finished: set[int] = set()       # tickets done out of turn (errors)
         self.waiters: dict[int, asyncio.Future[None]] = {}
 
     def ticket(self) -> int:
@@ -211,7 +220,10 @@ class _FetchOrder:
             await waiter
 
     def done(self, ticket: int) -> None:
-        self.leaving = ticket + 1
+        self.finished.add(ticket)
+        while self.leaving in self.finished:
+            self.finished.discard(self.leaving)
+            self.leaving += 1
         waiter = self.waiters.pop(self.leaving, None)
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -250,8 +262,10 @@ class ProcessPagePipeline:
             future = self.pool.submit(item, region, tag=self.tag_in_worker)
             try:
                 result = await asyncio.wrap_future(future)
-            except Exception as exc:  # noqa: BLE001 - a dead worker: report the page, go on
-                result = ("error", f"extraction worker failed: {type(exc).__name__}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - a dead worker: extract this page here
+                logger.error("extraction worker failed for %s (%s: %s); extracting it in this process",
+                             item.url, type(exc).__name__, exc)
+                result = process_and_tag(item, self.extractor, region, tag=self.tag_in_worker)
             await self.order.wait(ticket)
             return self._finish(item, result)
         finally:

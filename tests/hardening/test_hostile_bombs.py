@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import CliResult, crawl, items, run_cli
+from hardening_kit import CliResult, crawl, items, run_cli
 from hostile_server import BOMB_SIZE, HostileServer, Reply, article_routes, bomb, index_page
 
 from spiders.xmlfeeds import FeedError, parse_links

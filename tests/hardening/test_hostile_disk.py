@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import crawl, items
+from hardening_kit import crawl, items
 from hostile_server import HostileServer, article_routes, index_page
 
 from archive.reader import ArchivedRecord, iter_records, read_record_at

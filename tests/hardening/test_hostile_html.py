@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import crawl, items, run_report
+from hardening_kit import crawl, items, run_report
 from hostile_server import PARAGRAPH, HostileServer, Reply, article_routes, index_page
 
 from archive.reader import ArchivedRecord, iter_records

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import crawl, items, run_cli
+from hardening_kit import crawl, items, run_cli
 from hostile_server import HostileServer, article_routes, index_page
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest

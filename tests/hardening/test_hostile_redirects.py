@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import crawl, items, warc_bytes
+from hardening_kit import crawl, items, warc_bytes
 from hostile_server import HostileServer, Reply, article_html, article_routes, index_page
 
 from crawler.middlewares.auth import origin

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import crawl, items, run_cli
+from hardening_kit import crawl, items, run_cli
 from hostile_server import HostileServer, article_routes, index_page
 
 from archive.reader import ArchivedRecord, iter_records

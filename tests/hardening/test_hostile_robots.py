@@ -9,7 +9,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from conftest import crawl, items, run_report
+from hardening_kit import crawl, items, run_report
 from hostile_server import HostileServer, Reply, article_routes, index_page
 
 from crawler.middlewares.robots import cap_robots_body

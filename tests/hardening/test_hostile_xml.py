@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import crawl, items, warc_bytes
+from hardening_kit import crawl, items, warc_bytes
 from hostile_server import HostileServer, Reply, article_routes
 from parsel import Selector
 

@@ -1,4 +1,5 @@
-"""Shared helpers for the hardening tests: run the `healthcrawl` CLI in a subprocess (Scrapy's
+"""Shared helpers for the hardening tests (a uniquely named module, not a conftest: conftest
+names collide across test folders): run the `healthcrawl` CLI in a subprocess (Scrapy's
 reactor cannot restart in one process) and read what it left in the output folder."""
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 # Fast, quiet crawls: no politeness delays against the local fixture server.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "PROGRESS_ENABLED=False",
@@ -90,8 +88,3 @@ def warc_bytes(out: Path) -> bytes:
         with gzip.open(path, "rb") as fh:
             data += fh.read()
     return data
-
-
-@pytest.fixture
-def out(tmp_path: Path) -> Path:
-    return tmp_path / "out"

@@ -296,7 +296,10 @@ class WarcWriter:
         """Write a JSON ``metadata`` record about ``refers_to`` into the current file.
 
         No rotation happens here, so a metadata record written right after its capture lands
-        in the same file as the response.
+        in the same file as the response. Its target URI is ``metadata://host/path`` (the
+        convention pywb uses for its own metadata), so replay tools that look a page up by
+        URL and time never serve the JSON instead of the page; it is tied to the page by
+        ``WARC-Refers-To``.
         """
         try:
             payload = json.dumps(fields, ensure_ascii=False, sort_keys=True, allow_nan=False).encode("utf-8")
@@ -305,7 +308,8 @@ class WarcWriter:
         warc_date = _warc_date(date)
         with self._lock:
             self._ensure_file()
-            record = self._build("metadata", url, warc_date, self._new_id(), None, payload,
+            target = "metadata://" + url.split("://", 1)[-1]
+            record = self._build("metadata", target, warc_date, self._new_id(), None, payload,
                                  [("WARC-Refers-To", refers_to.record_id)], content_type="application/json")
             ref = self._append(record)
             self._flush()
@@ -399,15 +403,39 @@ class WarcWriter:
                 self._finish_file()
                 self._ensure_file()
                 main, req = build()  # rebuilt so WARC-Warcinfo-ID names the new file's warcinfo
-            ref = self._append(main)
-            self._append(req)
-            self._flush()
+            start, count = self._size, self._records_in_file
+            try:
+                ref = self._append(main, pending=req.data)
+                self._append(req, written=True)
+                self._flush()
+            except OSError as exc:
+                raise self._abort_capture(start, count, exc) from exc
             return ref
 
-    def _append(self, record: _Record) -> CaptureRef:
+    def _abort_capture(self, start: int, count: int, exc: OSError) -> OSError:
+        """A write failed (disk full, I/O error): cut the file back to the end of the last
+        complete capture so no partial record stays, and name the file in the error."""
+        path = self._open_path
+        try:
+            assert self._fh is not None
+            os.ftruncate(self._fh.fileno(), start)
+            self._fh.seek(start)
+        except (OSError, ValueError) as cleanup:
+            logger.error("archive: could not cut %s back to offset %d after a failed write: %s", path, start, cleanup)
+        self._size, self._records_in_file = start, count
+        return OSError(exc.errno, f"writing WARC file {path} failed at offset {start}: {exc.strerror or exc}; "
+                                  "every record before that offset is intact")
+
+    def _append(self, record: _Record, *, pending: bytes = b"", written: bool = False) -> CaptureRef:
+        """Account for `record` at the current offset and write it — together with `pending`
+        (the next record of the same capture) in one write — unless `written` already."""
         assert self._fh is not None and self._final_name is not None
         offset = self._size
-        self._fh.write(record.data)
+        if not written:
+            view = memoryview(record.data + pending)
+            while view:
+                n = self._fh.write(view)
+                view = view[n if n is not None else len(view):]
         self._size += len(record.data)
         self._records_in_file += 1
         return CaptureRef(filename=self._final_name, offset=offset, length=len(record.data),
@@ -431,7 +459,7 @@ class WarcWriter:
                 suffix = random_suffix()
                 continue
             try:
-                fh = open(open_path, "xb")
+                fh = open(open_path, "xb", buffering=0)  # unbuffered: a failed write can be cut back
             except FileExistsError:
                 suffix = random_suffix()
                 continue

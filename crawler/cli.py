@@ -7,6 +7,7 @@
     healthcrawl extract FILE [--url URL]         print the item for one saved page
     healthcrawl replay WARC_OR_DIR… --out DIR    re-extract archived responses
     healthcrawl export --format parquet|csv|sqlite ITEMS… --out FILE
+    healthcrawl wacz WARC_DIR --out FILE.wacz    package WARCs for ReplayWeb.page
     healthcrawl dedup-report [--out DIR]         repost clusters
     healthcrawl sources [--sources-dir DIR]      validate and list source specs
 
@@ -95,6 +96,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("items", nargs="+", type=Path)
     p.add_argument("--format", choices=["parquet", "csv", "sqlite"], required=True)
     p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("wacz", help="package a crawl's WARCs as a WACZ for ReplayWeb.page")
+    p.add_argument("warc_dir", type=Path)
+    p.add_argument("--out", type=Path, required=True, help="the .wacz file to write")
+    p.add_argument("--title", default="healthcrawl crawl")
 
     p = sub.add_parser("dedup-report", help="print repost clusters")
     p.add_argument("--out", type=Path, default=Path("output"))
@@ -223,6 +229,17 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_wacz(args: argparse.Namespace) -> int:
+    from crawler.wacz import write_wacz
+
+    try:
+        path = write_wacz(args.warc_dir, args.out, title=args.title)
+    except (ValueError, FileNotFoundError) as exc:
+        raise UsageError(f"healthcrawl wacz: {exc}") from None
+    print(f"wrote {path}")
+    return EXIT_OK
+
+
 def cmd_dedup_report(args: argparse.Namespace) -> int:
     from crawler.dedup import dedup_report
 
@@ -248,7 +265,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 COMMANDS = {
     "demo": cmd_demo, "serve-demo": cmd_serve_demo, "crawl": cmd_crawl, "harvest": cmd_harvest,
-    "extract": cmd_extract, "replay": cmd_replay, "export": cmd_export, "dedup-report": cmd_dedup_report,
+    "extract": cmd_extract, "replay": cmd_replay, "export": cmd_export, "wacz": cmd_wacz, "dedup-report": cmd_dedup_report,
     "sources": cmd_sources,
 }
 

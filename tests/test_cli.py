@@ -127,3 +127,18 @@ def test_region_tags_of_the_demo_items(demo_items: Path) -> None:
         assert item["publisher_region"] is not None, item["url"]
         assert item["topics"] and item["relevance"] > 0.5, (item["title"], item["topics"])
     assert labelled >= 25
+
+
+def test_wacz_command_packages_the_demo_run(demo_items: Path, tmp_path: Path) -> None:
+    import zipfile
+
+    out = tmp_path / "demo.wacz"
+    proc = run_cli("wacz", str(demo_items.parent / "warc"), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(out) as package:
+        names = package.namelist()
+        pages = package.read("pages/pages.jsonl").decode("utf-8")
+    assert "datapackage.json" in names and any(n.startswith("archive/") for n in names)
+    assert sum(1 for line in pages.splitlines() if '"url"' in line) == len(read_items(demo_items))
+    bad = run_cli("wacz", str(tmp_path / "nowhere"), "--out", str(out))
+    assert bad.returncode == 2 and "nowhere" in bad.stderr

@@ -39,15 +39,6 @@ from crawler.wacz import write_wacz
 PYWB_VERSION = "2.10.0"
 PYWB_REQUIREMENT = f"pywb=={PYWB_VERSION}"
 
-# healthcrawl's JSON metadata record of a capture has the article's URL and (to the second) its
-# timestamp, and sorts before the response in the index, so pywb replays the JSON instead of the
-# page. Fix in archive/writer.py: give metadata records a `metadata://host/path` target URI (pywb's
-# own convention) or `Content-Type: application/warc-fields`. Then drop these xfail marks.
-METADATA_SHADOWS_PAGE = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="JSON metadata records share the article URL+timestamp; pywb replays them instead of the page")
-
-
 # ---------------------------------------------------------------------- pywb install
 def _unavailable(message: str) -> None:
     if os.environ.get("CI"):
@@ -222,12 +213,10 @@ def test_wb_manager_indexes_every_article(replay: Replay) -> None:
         assert f'"url": "{url}"' in indexed, f"wb-manager add did not index {url}"
 
 
-@METADATA_SHADOWS_PAGE
 def test_id_mode_returns_the_archived_bytes(replay: Replay) -> None:
     _assert_id_mode_returns_every_article(replay, "coll")
 
 
-@METADATA_SHADOWS_PAGE
 def test_id_mode_without_gzip_returns_the_decoded_page(replay: Replay) -> None:
     item = replay.items[0]
     timestamp, url = replay.capture(item)
@@ -238,7 +227,6 @@ def test_id_mode_without_gzip_returns_the_decoded_page(replay: Replay) -> None:
     assert _archived_title(replay, item) in body
 
 
-@METADATA_SHADOWS_PAGE
 def test_replay_mode_shows_the_article_with_rewritten_links(replay: Replay) -> None:
     item = _utf8_item(replay)
     timestamp, url = replay.capture(item)
@@ -255,7 +243,6 @@ def test_replay_mode_shows_the_article_with_rewritten_links(replay: Replay) -> N
         "links in the replayed page are not rewritten into the archive"
 
 
-@METADATA_SHADOWS_PAGE
 def test_our_cdxj_index_serves_the_articles_directly(replay: Replay) -> None:
     _assert_id_mode_returns_every_article(replay, "ours")
 

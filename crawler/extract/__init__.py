@@ -59,7 +59,9 @@ class Extractor:
     `EXTRACT_CONTAINER_FILTER` -> container_filter, `EXTRACT_PINYIN_MIN_HITS` -> pinyin_min_hits,
     `EXTRACT_LEXICON` -> lexicon_path, `EXTRACT_INCLUDE_TABLES` -> include_tables,
     `EXTRACT_CONVERT_SCRIPT` -> convert_script (False keeps the original script: evaluation
-    against Traditional gold text, archives that want the page's own characters).
+    against Traditional gold text, archives that want the page's own characters),
+    `EXTRACT_MAX_BYTES` -> max_bytes (larger bodies are archived but not extracted: reason
+    `too-large`; parsing a 10 MB page costs about 11 s of CPU, which a hostile site could use).
     """
 
     favor_precision: bool = True
@@ -71,6 +73,7 @@ class Extractor:
     lexicon_path: str | None = None      # boilerplate lexicon; None = packaged lexicon.toml
     include_tables: bool = True
     convert_script: bool = True          # False keeps Traditional text (script still recorded)
+    max_bytes: int = 5_000_000           # bodies above this are not extracted ("too-large")
 
     @classmethod
     def from_settings(cls, settings: object) -> "Extractor":
@@ -86,6 +89,7 @@ class Extractor:
             lexicon_path=get("EXTRACT_LEXICON", None),
             include_tables=settings.getbool("EXTRACT_INCLUDE_TABLES", True),  # type: ignore[attr-defined]
             convert_script=settings.getbool("EXTRACT_CONVERT_SCRIPT", True),  # type: ignore[attr-defined]
+            max_bytes=settings.getint("EXTRACT_MAX_BYTES", 5_000_000),  # type: ignore[attr-defined]
         )
 
     @property
@@ -93,14 +97,24 @@ class Extractor:
         return Lexicon.load(self.lexicon_path or DEFAULT_LEXICON)
 
 
-def _check_textual(body: bytes, url: str, headers: dict[str, str]) -> None:
+BINARY_NUL_SHARE = 0.01  # NUL bytes in the first 2 KiB above this share: a binary file
+
+
+def _check_textual(body: bytes, url: str, headers: dict[str, str], max_bytes: int) -> bytes:
+    """Refuse what is no HTML page; returns the body with stray NUL bytes removed."""
     if not body or not body.strip():
         raise NotAnArticle("empty-body", f"{url}: empty body")
+    if max_bytes and len(body) > max_bytes:
+        raise NotAnArticle("too-large", f"{url}: {len(body)} bytes, over EXTRACT_MAX_BYTES={max_bytes}")
     ctype = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
     if ctype and not any(t in ctype for t in _TEXTUAL_TYPES):
         raise NotAnArticle("not-html", f"{url}: content-type {ctype!r} is not HTML")
-    if b"\x00" in body[:2048] and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise NotAnArticle("not-html", f"{url}: binary body (NUL bytes)")
+    if b"\x00" in body and not body.startswith((b"\xff\xfe", b"\xfe\xff")):
+        head = body[:2048]
+        if head.count(b"\x00") > BINARY_NUL_SHARE * len(head):
+            raise NotAnArticle("not-html", f"{url}: binary body (NUL bytes)")
+        body = body.replace(b"\x00", b"")
+    return body
 
 
 def _trafilatura(html: str | lxml.html.HtmlElement, url: str, extractor: Extractor) -> str:
@@ -178,8 +192,8 @@ def _reject_link_lists(tree: lxml.html.HtmlElement, lines: list[str], url: str) 
 
 def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: Extractor) -> Extraction:
     """Extract the article of one captured page; raises NotAnArticle when there is none."""
-    _check_textual(body, url, headers)
-    decoded = decode_body(body, headers)
+    cleaned = _check_textual(body, url, headers, extractor.max_bytes)
+    decoded = decode_body(cleaned, headers)
     html = decoded.text
     if not _HTML_HINT.search(html[:65536]):
         raise NotAnArticle("not-html", f"{url}: no HTML markup in the body")
@@ -198,7 +212,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     prepared = prepare_text("\n".join(lines), url=url, opencc_default=extractor.opencc_default,
                             lang=lang, pinyin_min_hits=extractor.pinyin_min_hits,
                             convert=extractor.convert_script)
-    quality = list(decoded.quality) + prepared.quality
+    quality = list(decoded.quality) + prepared.quality + (["nul-bytes-removed"] if cleaned is not body else [])
     profile = prepared.opencc_config
     title, _ = apply_spun(_simplify_field(meta.title, profile, extractor.pinyin_min_hits) or "")
     fields = PageMeta(title=title, published=meta.published,

@@ -87,24 +87,22 @@ def test_three_workers_store_what_one_process_stores(site: dict[str, Any], redis
 def test_a_killed_worker_loses_nothing(site: dict[str, Any], redis_server: Any, redis_db: Any,
                                        tmp_path: Path) -> None:
     keys = CrawlKeys("kill")
-    site["server"].clear_requests()
     jobs = start_workers(tmp_path, redis_server.url, site["specs"], ["w0", "w1", "w2"], crawl="kill",
-                         DOWNLOAD_DELAY=0.15, CONCURRENT_REQUESTS_PER_DOMAIN=1)
-    victim = jobs[0]
+                         DOWNLOAD_DELAY=0.3, CONCURRENT_REQUESTS_PER_DOMAIN=1)
 
-    def victim_holds_leases() -> bool:
-        return any(redis_db.hlen(k) for k in redis_db.scan_iter(keys.processing_prefix + "w0#*"))
+    def holding_and_stored() -> list[Any]:
+        """Workers that have stored items and hold leases right now."""
+        return [job for job in jobs
+                if (job.out / "items.jsonl").exists() and (job.out / "items.jsonl").stat().st_size > 0
+                and any(redis_db.hlen(k) for k in redis_db.scan_iter(keys.processing(job.worker_id) + "#*"))]
 
-    def victim_stored_some() -> bool:
-        path = victim.out / "items.jsonl"
-        return path.exists() and path.stat().st_size > 0
-
-    wait_for(lambda: victim_stored_some() and victim_holds_leases(), what="w0 storing items and holding a lease")
+    wait_for(lambda: bool(holding_and_stored()), what="a worker storing items and holding a lease")
+    victim = holding_and_stored()[0]
     assert victim.process is not None
     victim.process.send_signal(signal.SIGKILL)
     wait(jobs)
     assert victim.result.get("died")
-    survivors = jobs[1:]
+    survivors = [job for job in jobs if job is not victim]
     for job in survivors:
         assert job.result["exit_code"] == 0, log_text(tmp_path, job.worker_id)[-3000:]
     assert sum(j.result["stats"].get("distributed/requeued", 0) for j in survivors) >= 1

@@ -81,8 +81,6 @@ def _capture(writer: WarcWriter, n: int) -> Any:
                                 http_version="HTTP/1.1")
 
 
-@pytest.mark.xfail(strict=True, reason="archive/writer.py: a failed write leaves a partial record and the "
-                   "OSError does not name the WARC file (reported, archive/ is not ours)")
 def test_warc_writer_disk_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = tmp_path / "warc"
     folder.mkdir()

@@ -14,7 +14,6 @@ from scrapy.http import Response
 from twisted.python.failure import Failure
 
 from crawler.items import Article
-from crawler.page import CapturedPage
 
 MAX_EXAMPLES = 200  # failing URLs kept per source and kind for the report
 
@@ -67,16 +66,19 @@ class SourceStatsExtension:
                 self.stats.inc_value(f"source/{source}/duplicates")
 
     def item_dropped(self, item: Any, response: Response, exception: BaseException, spider: Spider) -> None:
-        if isinstance(item, CapturedPage):
-            reason = str(exception).split(":", 1)[0] or "dropped"
-            self._fail(item.source_name or "-", f"extract:{reason}", item.url)
-        elif isinstance(item, Article):
-            msg = str(exception)
-            kind = "repost-dropped" if msg.startswith("repost of") else "dropped"
-            if kind == "repost-dropped":
-                self.stats.inc_value(f"source/{item.source_name or '-'}/duplicates")
-            else:
-                self._fail(item.source_name or "-", kind, item.url)
+        """Every stage's DropItem message starts with a key: `repost`, `below-relevance`,
+        `store-error`, or the extraction reason (`no-main-text`, `link-list`, …). Scrapy reports
+        the item as the spider yielded it (a CapturedPage), whichever stage dropped it."""
+        source = getattr(item, "source_name", None) or "-"
+        key = str(exception).split(":", 1)[0].strip() or "dropped"
+        if key == "repost":
+            self.stats.inc_value(f"source/{source}/duplicates")
+        elif key == "below-relevance":
+            self.stats.inc_value(f"source/{source}/filtered")
+        elif key == "store-error":
+            self._fail(source, key, getattr(item, "url", "?"))
+        else:
+            self._fail(source, f"extract:{key}", getattr(item, "url", "?"))
 
     def item_error(self, item: Any, response: Response, spider: Spider, failure: Failure) -> None:
         source = getattr(item, "source_name", None) or "-"

@@ -38,5 +38,5 @@ class DedupPipeline:
             # the same canonical URL stored before (e.g. re-crawl without seen-store)
             self.crawler.stats.inc_value("dedup/already_stored")
         if item.duplicate_of and self.drop_reposts:
-            raise DropItem(f"repost of {item.duplicate_of}: {item.url}")
+            raise DropItem(f"repost: {item.url} is a repost of {item.duplicate_of}")
         return item

@@ -68,7 +68,7 @@ class StorePipeline:
             self.failed = True
             assert self.crawler.engine is not None
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store-error"))
-            raise DropItem(str(exc)) from exc
+            raise DropItem(f"store-error: {exc}") from exc
         self.crawler.stats.inc_value("store/items")
         seen = RunState.of(self.crawler).seen_store
         if seen is not None:

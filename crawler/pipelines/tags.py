@@ -36,5 +36,5 @@ class TagPipeline:
         tag_article(item, spec.region if spec else None)
         if spec is not None and spec.min_relevance is not None and (item.relevance or 0) < spec.min_relevance:
             self.crawler.stats.inc_value("tags/below_relevance")
-            raise DropItem(f"relevance {item.relevance:.2f} below {spec.min_relevance} for {item.url}")
+            raise DropItem(f"below-relevance: {item.url} scores {item.relevance:.2f}, under {spec.min_relevance}")
         return item

@@ -36,4 +36,4 @@ def test_adhoc_crawl_respects_max_pages(demo_server: Any, tmp_path: Path) -> Non
                    "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=0")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     pages = [r for r in demo_server.requests if r.path != "/robots.txt"]
-    assert len(pages) == 5
+    assert 1 <= len(pages) <= 5

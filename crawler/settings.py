@@ -1,16 +1,26 @@
-"""Scrapy settings for healthcrawl. Every subsystem has one prefix:
+"""Scrapy settings for healthcrawl. Every subsystem has one prefix; each component's
+docstring says which of these drive it.
 
 - `HEALTHCRAWL_OUT`: the output folder; all state lives there (WARCs, CDXJ, items, seen-store,
-  near-duplicate index, reports, lock). Point it elsewhere and nothing is shared.
-- `ARCHIVE_*`: WARC capture (`ARCHIVE_ENABLED`, `ARCHIVE_PREFIX`, `ARCHIVE_MAX_SIZE`).
-- `EXTRACT_*`: page processing (`EXTRACT_WORKERS`: process pool size, 0 = in the reactor thread;
-  `EXTRACT_MIN_TEXT_CHARS`).
-- `DEDUP_*`: URL seen-store and near-duplicate index (`DEDUP_ENABLED`, `DEDUP_THRESHOLD`,
-  `DEDUP_SHINGLE_SIZE`, `DEDUP_NUM_PERM`, `DEDUP_DROP_REPOSTS`, `DEDUP_SEEN_STORE`).
+  near-duplicate index, capture index, reports, lock). Point it elsewhere and nothing is shared.
+- `HEALTHCRAWL_CONTACT`: URL or mailto: named in the User-Agent.
+- `SOURCES_DIR`: folder of source specs (default: the packaged `spiders/specs`).
+- `CRAWL_MAX_PAGES`: request budget of an ad-hoc crawl (`--max-pages`).
+- `ARCHIVE_*`: WARC capture (`ARCHIVE_ENABLED`, `ARCHIVE_PREFIX`, `ARCHIVE_MAX_SIZE`,
+  `ARCHIVE_HOST_TAG`, `ARCHIVE_REVISITS`) and offline re-crawl (`ARCHIVE_REPLAY_FROM`).
+- `HARVEST_CONDITIONAL`: conditional requests for listings, feeds and sitemaps.
+- `EXTRACT_*`: page processing (`EXTRACT_WORKERS`: process pool size, 0 = in the reactor
+  thread; `EXTRACT_MIN_TEXT_CHARS`, `EXTRACT_MAX_BYTES`, `EXTRACT_CONVERT_SCRIPT` … see
+  `crawler.extract.Extractor`).
+- `DEDUP_*`: URL seen-store and near-duplicate index (`DEDUP_ENABLED`, `DEDUP_SEEN_STORE`,
+  `DEDUP_THRESHOLD`, `DEDUP_SHINGLE_SIZE`, `DEDUP_NUM_PERM`, `DEDUP_DROP_REPOSTS`,
+  `DEDUP_COMMIT_EVERY`).
 - `STORE_*`: JSON-lines items (`STORE_ENABLED`, `STORE_ITEMS_FILE`).
 - `TAGS_*`: region/topic tagging (`TAGS_ENABLED`).
-- `GUARD_*`: private-address guard (`GUARD_ALLOW_PRIVATE`).
-- `SOURCES_DIR`: folder of source specs (default: the packaged `spiders/specs`).
+- `GUARD_*`: private-address guard (`GUARD_ALLOW_PRIVATE`, CLI `--allow-private`).
+- `ROBOTSTXT_MAX_SIZE`: robots.txt bytes parsed (RFC 9309 minimum 500 KiB).
+- `PROGRESS_*`: the terminal progress line (`PROGRESS_ENABLED`, `PROGRESS_INTERVAL`,
+  `PROGRESS_FORCE`).
 """
 
 from __future__ import annotations
@@ -51,9 +61,13 @@ SOURCES_DIR = None
 ARCHIVE_ENABLED = True
 ARCHIVE_PREFIX = "healthcrawl"
 ARCHIVE_MAX_SIZE = 1_000_000_000
+ARCHIVE_HOST_TAG = ""
+ARCHIVE_REVISITS = True
+HARVEST_CONDITIONAL = True
 
 EXTRACT_WORKERS = 0
 EXTRACT_MIN_TEXT_CHARS = 60
+EXTRACT_MAX_BYTES = 5_000_000
 
 DEDUP_ENABLED = True
 DEDUP_SEEN_STORE = True
@@ -77,15 +91,17 @@ TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
 # ARCHIVE_REPLAY_FROM = "out/warc"  # answer every request from a WARC collection (offline)
 ARCHIVE_REPLAY_FROM = None
 
+# In process_request order (low first); process_response runs the other way, so the capture
+# middleware (950) sees responses as sent, before decompression (590) and redirects (600).
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.archive_replay.ArchiveReplayMiddleware": 52,
-    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
-    "crawler.middlewares.robots.RobotsPolicyMiddleware": 100,
     "crawler.middlewares.guard.PrivateAddressMiddleware": 55,
-    "crawler.middlewares.auth.AuthorizationScopeMiddleware": 450,
-    "crawler.middlewares.guard.RedirectGuardMiddleware": 605,
     "crawler.middlewares.budget.PageBudgetMiddleware": 58,
     "crawler.middlewares.seen.SeenStoreMiddleware": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.robots.RobotsPolicyMiddleware": 100,
+    "crawler.middlewares.auth.AuthorizationScopeMiddleware": 450,
+    "crawler.middlewares.guard.RedirectGuardMiddleware": 605,
     "crawler.middlewares.capture.CaptureMiddleware": 950,
 }
 
@@ -103,6 +119,7 @@ EXTENSIONS = {
 }
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 1.0
+PROGRESS_FORCE = False
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

@@ -257,11 +257,23 @@ class Gazetteer:
                 spans.append(match.span())
         return spans
 
+    def _prefixes(self) -> frozenset[str]:
+        """First two characters of every name (all names have two or more)."""
+        cached = self.__dict__.get("_prefix_cache")
+        if cached is None:
+            cached = frozenset(name[:2] for name in self.names)
+            self.__dict__["_prefix_cache"] = cached
+        return cached
+
     def _scan(self, text: str) -> list[_Mention]:
         blocked = self._blocked_spans(text)
         mentions: list[_Mention] = []
         i, n = 0, len(text)
+        prefixes = self._prefixes()
         while i < n:
+            if text[i : i + 2] not in prefixes:  # cheap filter: no name starts here
+                i += 1
+                continue
             hit: _Mention | None = None
             for length in self._lengths:
                 if i + length > n:

@@ -64,8 +64,8 @@ def exit_code_for(stats: dict[str, Any]) -> int:
         return EXIT_INTERRUPTED
     if stats.get("spider_exceptions_count") or stats.get("log_count/CRITICAL"):
         return EXIT_FAILURES
-    if stats.get("response_received_count", 0) == 0:
-        return EXIT_FAILURES
+    if stats.get("response_received_count", 0) == 0 and not stats.get("distributed/worker"):
+        return EXIT_FAILURES  # (one worker of a distributed crawl may get no work: the launcher checks the sum)
     return EXIT_OK
 
 

@@ -132,7 +132,8 @@ class RunState:
                 from crawler.distributed.dedup_index import RedisDedupIndex
 
                 dist = Distributed.of(self.crawler)
-                index = RedisDedupIndex(dist.client(), dist.keys.dedup, dedup_settings.index_params())
+                index = RedisDedupIndex(dist.client(), dist.keys.dedup, dedup_settings.index_params(),
+                                        lock_timeout=dist.dedup_lock_timeout)
             self._dedup = Deduplicator(self.out_dir, dedup_settings, seen_store=self.seen_store, index=index)
         return self._dedup
 

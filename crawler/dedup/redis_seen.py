@@ -5,8 +5,11 @@ value = ``"<item_id or empty>\\t<fetched_at>"``. `add` uses HSETNX, so the first
 as in `SqliteSeenStore`. Adds are buffered in a pipeline and sent every `commit_every` adds and
 on `flush()`/`close()`; durability after that is Redis's own (AOF/RDB settings).
 
-Settings (wired by the distributed-mode engineer): ``DEDUP_SEEN_REDIS_URL``, key prefix.
-Needs the optional ``redis`` package (``pip install 'healthcrawl[redis]'``).
+Built by `crawler.state.RunState` when ``REDIS_URL`` is set (distributed mode), with key
+``healthcrawl:<DISTRIBUTED_CRAWL_NAME>:seen`` and a client from `crawler.distributed.connection`
+(bounded, logged retries). A `flush()` that fails drops the batch it was sending: those URLs are
+recorded again when their requests, still leased, are re-done (see `crawler.distributed.lease`).
+Needs the ``redis`` package.
 """
 
 from __future__ import annotations
@@ -62,8 +65,10 @@ class RedisSeenStore:
 
     def flush(self) -> None:
         if self._pending:
-            self._pipe.execute()
-            self._pending = 0
+            try:
+                self._pipe.execute()
+            finally:  # redis-py empties the pipeline either way
+                self._pending = 0
 
     def __len__(self) -> int:
         self.flush()

@@ -106,11 +106,13 @@ class LoggedRetry(Retry):
             self.update_retries(0)  # already given up: fail fast, do not sleep again
         started = time.monotonic()
 
+        attempts = [0]
+
         def noted(error: Exception, *count: int) -> Any:
-            failures = count[0] if count else None
+            attempts[0] += 1
             if self.health.lost is None and self._retries > 0:
-                logger.warning("Redis at %s: %s (attempt %s of %d, %.1f s so far)", safe_url(self.health.url),
-                               error, failures or "?", self._retries + 1, time.monotonic() - started)
+                logger.warning("Redis at %s: %s (attempt %d of %d, %.1f s so far)", safe_url(self.health.url),
+                               error, attempts[0], self._retries + 1, time.monotonic() - started)
             return fail(error, *count)
 
         try:

@@ -21,11 +21,16 @@ for the crawl as a whole; which copy that is depends on which worker got there f
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from redis.exceptions import LockNotOwnedError
+
 from crawler.dedup.index import KIND_CODES, KIND_NAMES, StoredMember
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["RedisDedupIndex"]
 
@@ -35,12 +40,14 @@ SCHEMA_VERSION = "1"
 class RedisDedupIndex:
     """Redis storage behind `Deduplicator` (see module docstring for the keys)."""
 
-    def __init__(self, client: Any, prefix: str, params: dict[str, int], *, lock_timeout: float = 60.0) -> None:
+    def __init__(self, client: Any, prefix: str, params: dict[str, int], *, lock_timeout: float = 10.0) -> None:
+        """`lock_timeout`: the check lock expires after this many seconds if its holder dies; keep it
+        well below the lease timeout (a worker waiting for the lock cannot beat its heartbeat)."""
         self.client = client
         self.prefix = prefix
         self.path = f"redis key {prefix}"  # named in error messages, like DedupIndex.path
         self._lock = client.lock(f"{prefix}:lock", timeout=lock_timeout, sleep=0.002,
-                                 blocking_timeout=lock_timeout)
+                                 blocking_timeout=lock_timeout * 2)
         wanted = {**{k: str(v) for k, v in params.items()}, "schema": SCHEMA_VERSION}
         if wanted:
             client.hsetnx(f"{prefix}:meta", "schema", SCHEMA_VERSION)
@@ -61,7 +68,11 @@ class RedisDedupIndex:
         try:
             yield
         finally:
-            self._lock.release()
+            try:
+                self._lock.release()
+            except LockNotOwnedError:  # held past its expiry (e.g. Redis retries mid-check): already free
+                logger.warning("%s: the dedup lock expired during a check (longer than %.0f s)", self.path,
+                               self._lock.timeout)
 
     # -- reads ------------------------------------------------------------------------------
     def _row(self, member_id: int) -> list[Any] | None:

@@ -90,8 +90,9 @@ def run_workers(out: Path, *, redis_url: str, workers: int, spider_kwargs: dict[
     except RedisUnavailable as exc:
         return RunOutcome(EXIT_FAILURES, summary=f"healthcrawl: {exc}")
     name = crawl_name or str((overrides or {}).get("DISTRIBUTED_CRAWL_NAME") or kind)
+    launch = {**(overrides or {}), "DISTRIBUTED_RUN_TAG": f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}"}
     jobs = [prepare_job(out, wid, redis_url=redis_url, crawl_name=name, kind=kind, spider_kwargs=spider_kwargs,
-                        overrides=overrides or {}) for wid in worker_ids(workers)]
+                        overrides=launch) for wid in worker_ids(workers)]
     started = time.monotonic()
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGTERM, signal.SIGINT)}
 
@@ -128,6 +129,8 @@ def combine(out: Path, jobs: list[WorkerJob], *, redis_url: str, crawl_name: str
                 totals[key] = totals.get(key, 0) + value
     codes = [int(job.result.get("exit_code", EXIT_FAILURES)) for job in jobs]
     code = EXIT_FAILURES if EXIT_FAILURES in codes else EXIT_INTERRUPTED if EXIT_INTERRUPTED in codes else EXIT_OK
+    if code == EXIT_OK and not totals.get("response_received_count"):
+        code = EXIT_FAILURES  # no worker fetched anything: nothing was reachable
     t = {name: totals.get(key, 0) for name, key in TOTAL_KEYS.items()}
     lines = [
         f"healthcrawl {kind} · {len(jobs)} workers · crawl {crawl_name!r} at {safe_url(redis_url)} · "

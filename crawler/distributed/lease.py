@@ -5,6 +5,9 @@ mid-request takes that request with it. `LeaseBoard` closes the gap; every step 
 script, atomic in Redis, timed with Redis's own clock (``TIME``), so machines with skewed
 clocks agree:
 
+- **push** records the request's fingerprint in the dupefilter and queues it in one step (with
+  scrapy-redis's two commands, Redis dying between them would leave a request marked seen but
+  never queued — filtered out for good when its parent is re-done);
 - **pop** moves the best request of ``<p>:requests`` into the worker's processing hash
   ``<p>:processing:<owner>`` (token → "score payload") in the same step. A request is therefore
   always either queued or held by exactly one worker.
@@ -20,7 +23,8 @@ clocks agree:
   holds and removes it from ``<p>:workers``; the queue itself is kept (``SCHEDULER_PERSIST``).
 
 A *run* (``<p>:run``) is seeded once: the first worker to join an empty, finished or abandoned
-crawl starts a fresh run (clearing the request dupefilter of the last one) and is the *seeder*:
+crawl starts a fresh run (clearing the request dupefilter of the last one) and is the *seeder*
+(a late worker of the launch that ran a finished run — same run tag — joins it instead):
 only it sends the spider's start requests. A worker joining a crawl that has queued or leased
 requests resumes it. If the seeder dies before it has sent them all, the next worker to join
 takes the seeding over. The run is *finished* when it is seeded, the queue is empty and no
@@ -74,16 +78,20 @@ local function reap(workers, queue, pprefix, timeout, me, worker_id)
 end
 """
 
-# KEYS: workers, queue, run, dupefilter   ARGV: me, timeout, processing prefix, worker id
+# KEYS: workers, queue, run, dupefilter   ARGV: me, timeout, processing prefix, worker id, run tag
 _JOIN = _LIB + """
 local n = reap(KEYS[1], KEYS[2], ARGV[3], tonumber(ARGV[2]), ARGV[1], ARGV[4])
 redis.call('ZADD', KEYS[1], now(), ARGV[1])
 local live = redis.call('ZCARD', KEYS[1])
 local queued = redis.call('ZCARD', KEYS[2])
 local finished = redis.call('HGET', KEYS[3], 'finished')
+if finished == '1' and ARGV[5] ~= '' and redis.call('HGET', KEYS[3], 'tag') == ARGV[5] then
+  return {'join', n}
+end
 if (live == 1 and queued == 0) or finished == '1' then
   redis.call('DEL', KEYS[4])
-  redis.call('HSET', KEYS[3], 'id', tostring(now()), 'seeder', ARGV[1], 'seeded', '0', 'finished', '0')
+  redis.call('HSET', KEYS[3], 'id', tostring(now()), 'tag', ARGV[5], 'seeder', ARGV[1], 'seeded', '0',
+             'finished', '0')
   return {'seed', n}
 end
 local seeder = redis.call('HGET', KEYS[3], 'seeder')
@@ -92,6 +100,13 @@ if redis.call('HGET', KEYS[3], 'seeded') ~= '1' and (not seeder or not redis.cal
   return {'seed', n}
 end
 return {'join', n}
+"""
+
+# KEYS: dupefilter, queue   ARGV: fingerprint ('' = do not filter), score, payload
+_PUSH = """
+if ARGV[1] ~= '' and redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 # KEYS: queue, processing(me), workers   ARGV: me, token
@@ -154,6 +169,7 @@ class LeaseBoard:
         self.timeout = timeout
         self.requeued = 0  # leases of dead workers this board put back in the queue
         self._join = client.register_script(_JOIN)
+        self._push = client.register_script(_PUSH)
         self._pop = client.register_script(_POP)
         self._beat = client.register_script(_BEAT)
         self._finished = client.register_script(_FINISHED)
@@ -167,12 +183,23 @@ class LeaseBoard:
     def _reap_args(self) -> list[Any]:
         return [self.owner, self.timeout, self.keys.processing_prefix, self.worker_id]
 
-    def join(self) -> tuple[str, int]:
-        """Register this worker; returns (role, requeued): role "seed" or "join"."""
+    def join(self, run_tag: str = "") -> tuple[str, int]:
+        """Register this worker; returns (role, requeued): role "seed" or "join".
+
+        `run_tag` names one launch of workers (`DISTRIBUTED_RUN_TAG`): a worker that starts late,
+        after the other workers of its launch finished the run, joins that finished run (and stops)
+        instead of starting a new one."""
         role, requeued = self._join(keys=[self.keys.workers, self.keys.requests, self.keys.run,
-                                          self.keys.dupefilter], args=self._reap_args())
+                                          self.keys.dupefilter], args=[*self._reap_args(), run_tag])
         self.requeued += int(requeued)
         return (role.decode() if isinstance(role, bytes) else str(role)), int(requeued)
+
+    def push(self, fingerprint: str | None, score: float, payload: bytes) -> bool:
+        """Queue a request unless its fingerprint was seen (None: never filtered). The fingerprint
+        and the request are written in one step: a request is never marked seen but not queued.
+        Returns False for a duplicate."""
+        return bool(self._push(keys=[self.keys.dupefilter, self.keys.requests],
+                               args=[fingerprint or "", score, payload]))
 
     def pop(self, token: str) -> bytes | None:
         """Lease the best queued request under `token`; its encoded payload, or None."""

@@ -6,6 +6,7 @@ with these changes:
 
 - its Redis client and the dupefilter's are built by `crawler.distributed.connection`
   (bounded, logged retries; one shared "lost" state) instead of scrapy-redis's own;
+- `enqueue_request` writes fingerprint and request in one Redis step (`LeaseBoard.push`);
 - `next_request` leases instead of popping (`crawler.distributed.lease`); a periodic tick
   (``DISTRIBUTED_POLL``) acks the leases of requests the engine has finished with
   (`engine_hooks.in_progress`), beats the heartbeat and re-queues dead workers' leases every
@@ -25,14 +26,15 @@ leases this worker put back), ``distributed/released``.
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import logging
 from typing import Any
 
+import redis
 from scrapy import Request, signals
 from scrapy.crawler import Crawler
-from scrapy.exceptions import DontCloseSpider
-from scrapy.utils.misc import load_object
+from scrapy.exceptions import CloseSpider, DontCloseSpider
 from scrapy_redis.dupefilter import RFPDupeFilter
 from scrapy_redis.scheduler import Scheduler
 from twisted.internet import reactor, task
@@ -44,13 +46,7 @@ from crawler.distributed.lease import LeaseBoard
 
 logger = logging.getLogger(__name__)
 
-REDIS_ERRORS: tuple[type[BaseException], ...]
-try:
-    import redis
-
-    REDIS_ERRORS = (redis.RedisError, ConnectionError, TimeoutError)
-except ImportError:  # pragma: no cover - redis is a dependency of scrapy-redis
-    REDIS_ERRORS = (ConnectionError, TimeoutError)
+REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.RedisError, ConnectionError, TimeoutError)
 
 
 class LeasedScheduler(Scheduler):
@@ -79,7 +75,7 @@ class LeasedScheduler(Scheduler):
         }
         serializer = settings.get("SCHEDULER_SERIALIZER")
         if serializer:
-            kwargs["serializer"] = load_object(serializer) if "." in serializer else __import__(serializer)
+            kwargs["serializer"] = importlib.import_module(serializer)  # a module with loads/dumps
         instance = cls(server, crawler=crawler, **kwargs)
         instance.stats = crawler.stats
         crawler.signals.connect(instance._spider_idle, signal=signals.spider_idle)
@@ -90,8 +86,9 @@ class LeasedScheduler(Scheduler):
         super().open(spider)
         self.board = LeaseBoard(self.server, self.dist.keys, self.dist.owner, timeout=self.dist.lease_timeout)
         self.dist.board = self.board
-        role, requeued = self.board.join()
+        role, requeued = self.board.join(self.dist.run_tag)
         self.dist.role = role
+        self.stats.set_value("distributed/worker", self.dist.worker_id)
         self._last_beat = reactor.seconds()  # type: ignore[attr-defined]
         logger.info("distributed: worker %s joined crawl %s at %s as %s (%d queued, %d re-queued from dead "
                     "workers)", self.dist.worker_id, self.dist.keys.crawl, safe_url(self.dist.health.url),
@@ -121,13 +118,19 @@ class LeasedScheduler(Scheduler):
 
     # -- queue ------------------------------------------------------------------------------
     def enqueue_request(self, request: Request) -> bool:
-        if self.lost:
+        if self.lost or self.board is None:
             return False
+        fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
         try:
-            return bool(super().enqueue_request(request))
+            queued = self.board.push(fingerprint, -request.priority, self.queue._encode_request(request))
         except REDIS_ERRORS as exc:
             self._redis_lost(exc)
             return False
+        if not queued:
+            self.df.log(request, self.spider)
+            return False
+        self.stats.inc_value("scheduler/enqueued/redis")
+        return True
 
     def next_request(self) -> Request | None:
         if self.lost or self.board is None:
@@ -189,8 +192,10 @@ class LeasedScheduler(Scheduler):
         engine_hooks.wake(self.crawler.engine)
 
     def _spider_idle(self, spider: Any) -> None:
-        if self.lost or self.board is None:
-            return  # let it close: _redis_lost has asked for that already
+        if self.board is None:
+            return
+        if self.lost:  # the engine may reach idle before _redis_lost's close runs: same reason
+            raise CloseSpider("redis-unavailable")
         try:
             self._ack_finished()
             before = self.board.requeued
@@ -203,7 +208,7 @@ class LeasedScheduler(Scheduler):
                 return
         except REDIS_ERRORS as exc:
             self._redis_lost(exc)
-            return
+            raise CloseSpider("redis-unavailable") from exc
         raise DontCloseSpider("distributed: other workers are still working on this run")
 
     def _redis_lost(self, error: BaseException) -> None:

@@ -32,12 +32,15 @@ class SeedOnceMiddleware:
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         dist = Distributed.of(self.crawler)
         seeder = dist.role == "seed"
-        async for entry in start:
-            if seeder or not isinstance(entry, Request):
-                yield entry
-            else:
-                self.crawler.stats.inc_value("distributed/start_skipped")
-        if seeder:
-            if dist.board is not None and dist.health.lost is None:
+        try:
+            async for entry in start:
+                if seeder or not isinstance(entry, Request):
+                    yield entry
+                else:
+                    self.crawler.stats.inc_value("distributed/start_skipped")
+        finally:
+            # also when start() failed (bad spec…): the error is Scrapy's to report, and the run
+            # must still be able to finish instead of every worker waiting for a seed forever
+            if seeder and dist.board is not None and dist.health.lost is None:
                 dist.board.mark_seeded()
                 logger.info("distributed: %s queued the start requests of this run", dist.worker_id)

@@ -105,3 +105,11 @@ def redis_db(redis_server: RedisProcess):  # type: ignore[no-untyped-def]
     client.flushall()
     yield client
     client.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_leftover_workers() -> Iterator[None]:
+    yield
+    from distributed_kit import kill_leftovers
+
+    kill_leftovers()

@@ -12,6 +12,8 @@ from typing import Any
 
 from crawler.distributed.launcher import WorkerJob, collect, prepare_job, spawn
 
+SPAWNED: list[WorkerJob] = []  # killed at the end of each test if still running (conftest)
+
 FAST = {
     "GUARD_ALLOW_PRIVATE": True,
     "AUTOTHROTTLE_ENABLED": False,
@@ -27,7 +29,7 @@ FAST = {
 
 def start_workers(out: Path, redis_url: str | None, specs: Path, ids: list[str], *, crawl: str,
                   **overrides: Any) -> list[WorkerJob]:
-    settings = {**FAST, "SOURCES_DIR": str(specs), **overrides}
+    settings = {**FAST, "SOURCES_DIR": str(specs), "DISTRIBUTED_RUN_TAG": f"{crawl}-{time.time_ns()}", **overrides}
     jobs = []
     for wid in ids:
         job = prepare_job(out, wid, redis_url=redis_url or "", crawl_name=crawl, kind="demo",
@@ -39,7 +41,16 @@ def start_workers(out: Path, redis_url: str | None, specs: Path, ids: list[str],
             job.job_file.write_text(json.dumps(data))
         log = (out / f"{wid}.log").open("ab")
         jobs.append(spawn(job, stderr=log))
+    SPAWNED.extend(jobs)
     return jobs
+
+
+def kill_leftovers() -> None:
+    while SPAWNED:
+        job = SPAWNED.pop()
+        if job.process is not None and job.process.poll() is None:
+            job.process.kill()
+            job.process.wait()
 
 
 def wait(jobs: list[WorkerJob], timeout: float = 90) -> list[WorkerJob]:

@@ -42,6 +42,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         yield {"server": server, "specs": specs, "items": items}
 
 
+def all_joined(redis_db: Any, crawl: str, count: int) -> bool:
+    return int(redis_db.zcard(CrawlKeys(crawl).workers)) >= count
+
+
 def ids(items: list[dict[str, Any]]) -> set[str]:
     return {i["id"] for i in items}
 
@@ -59,7 +63,8 @@ def test_three_workers_store_what_one_process_stores(site: dict[str, Any], redis
                                                      redis_db: Any, tmp_path: Path) -> None:
     server = site["server"]
     server.clear_requests()
-    jobs = wait(start_workers(tmp_path, redis_server.url, site["specs"], ["w0", "w1", "w2"], crawl="three"))
+    jobs = wait(start_workers(tmp_path, redis_server.url, site["specs"], ["w0", "w1", "w2"], crawl="three",
+                              DOWNLOAD_DELAY=0.1, CONCURRENT_REQUESTS_PER_DOMAIN=2))
     for job in jobs:
         assert job.result["exit_code"] == 0, log_text(tmp_path, job.worker_id)[-3000:]
         assert job.result["stats"]["finish_reason"] == "finished"
@@ -72,6 +77,8 @@ def test_three_workers_store_what_one_process_stores(site: dict[str, Any], redis
     assert counts["/robots.txt"] <= 3
     # each worker writes its own WARC files, named after it, all closed
     for job in jobs:
+        if not job.result["stats"].get("response_received_count"):
+            continue  # started after the others had finished the run: nothing to archive
         warcs = list((job.out / "warc").glob("*.warc.gz"))
         assert warcs and all(job.worker_id in w.name for w in warcs)
         assert not list((job.out / "warc").glob("*.open"))
@@ -96,7 +103,8 @@ def test_a_killed_worker_loses_nothing(site: dict[str, Any], redis_server: Any, 
                 if (job.out / "items.jsonl").exists() and (job.out / "items.jsonl").stat().st_size > 0
                 and any(redis_db.hlen(k) for k in redis_db.scan_iter(keys.processing(job.worker_id) + "#*"))]
 
-    wait_for(lambda: bool(holding_and_stored()), what="a worker storing items and holding a lease")
+    wait_for(lambda: all_joined(redis_db, "kill", 3) and bool(holding_and_stored()),
+             what="a worker storing items and holding a lease")
     victim = holding_and_stored()[0]
     assert victim.process is not None
     victim.process.send_signal(signal.SIGKILL)
@@ -119,7 +127,8 @@ def test_redis_restarted_mid_crawl(site: dict[str, Any], redis_server: Any, redi
                          DISTRIBUTED_REDIS_RETRIES=10, DISTRIBUTED_REDIS_BACKOFF=0.2,
                          DISTRIBUTED_REDIS_BACKOFF_MAX=1.0)
     start = len(site["server"].requests)
-    wait_for(lambda: len(site["server"].requests) - start > 12, what="the crawl to get going")
+    wait_for(lambda: all_joined(redis_db, "restart", 2) and len(site["server"].requests) - start > 12,
+             what="the crawl to get going")
     redis_server.stop(save=True)  # as a Redis with persistence would: the data survives the restart
     time.sleep(1.5)
     redis_server.start()
@@ -138,7 +147,8 @@ def test_redis_gone_stops_cleanly_and_the_next_run_finishes(site: dict[str, Any]
                                   DISTRIBUTED_REDIS_TIMEOUT=2)
     jobs = start_workers(tmp_path, redis_server.url, site["specs"], ["w0", "w1"], crawl="gone", **common)
     start = len(site["server"].requests)
-    wait_for(lambda: len(site["server"].requests) - start > 12, what="the crawl to get going")
+    wait_for(lambda: all_joined(redis_db, "gone", 2) and len(site["server"].requests) - start > 12,
+             what="the crawl to get going")
     redis_server.stop(save=True)
     try:
         wait(jobs, timeout=60)
@@ -151,11 +161,20 @@ def test_redis_gone_stops_cleanly_and_the_next_run_finishes(site: dict[str, Any]
         assert not list((job.out / "warc").glob("*.open"))
         for line in (job.out / "items.jsonl").read_text(encoding="utf-8").splitlines():
             json.loads(line)  # every line written stays whole
+    written_before = ids(items_of([j.out for j in jobs]))
     # Redis is back (with what it had saved): the same workers finish the crawl
     again = wait(start_workers(tmp_path, redis_server.url, site["specs"], ["w0", "w1"], crawl="gone", **common))
     for job in again:
         assert job.result["exit_code"] == 0, log_text(tmp_path, job.worker_id)[-3000:]
-    assert_stored_once(items_of([j.out for j in again]), site["items"])
+    items = items_of([j.out for j in again])
+    assert ids(items) == ids(site["items"]), "articles lost"
+    # an item whose line was written just as Redis went away (its seen-store entry not sent) is
+    # done again: stored twice at most, never lost (documented in README_SECTION.md)
+    seen_once: set[str] = set()
+    twice = {i["id"] for i in items if i["id"] in seen_once or seen_once.add(i["id"])}  # type: ignore[func-returns-value]
+    assert twice <= written_before
+    unique = list({i["id"]: i for i in items}.values())
+    assert families(unique) == families(site["items"])
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:

@@ -115,3 +115,26 @@ def test_a_finished_run_lets_the_next_worker_start_a_fresh_one(redis_db) -> None
 def test_owner_must_name_the_incarnation(redis_db) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match="worker id"):
         LeaseBoard(redis_db, KEYS, "no-incarnation", timeout=1)
+
+
+def test_a_late_worker_of_the_same_launch_joins_the_finished_run(redis_db) -> None:  # type: ignore[no-untyped-def]
+    a = board(redis_db, "a#1")
+    assert a.join("launch-1")[0] == "seed"
+    a.mark_seeded()
+    redis_db.sadd(KEYS.dupefilter, "fp")
+    assert a.finished()
+    a.release()
+    late = board(redis_db, "late#1")
+    assert late.join("launch-1")[0] == "join"  # its launch's run is over: nothing to do
+    assert late.finished() and redis_db.sismember(KEYS.dupefilter, "fp")
+    late.release()
+    assert board(redis_db, "next#1").join("launch-2")[0] == "seed"  # a new launch starts a new run
+
+
+def test_push_filters_by_fingerprint_in_the_same_step(redis_db) -> None:  # type: ignore[no-untyped-def]
+    a = board(redis_db, "a#1")
+    assert a.push("fp1", -1, b"req1")
+    assert not a.push("fp1", -1, b"req1-again")  # seen: not queued
+    assert a.push(None, 0, b"start")  # dont_filter: always queued, no fingerprint
+    assert redis_db.smembers(KEYS.dupefilter) == {b"fp1"}
+    assert redis_db.zrange(KEYS.requests, 0, -1) == [b"req1", b"start"]

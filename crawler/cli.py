@@ -21,7 +21,6 @@ person must look at, 2 bad arguments or bad spec (nothing started), 3 interrupte
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any

@@ -84,7 +84,10 @@ class SourceStatsExtension:
         source = getattr(item, "source_name", None) or "-"
         self._fail(source, "pipeline-error", getattr(item, "url", "?"))
 
-    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+    def spider_error(self, failure: Failure, response: Response | None, spider: Spider) -> None:
+        if response is None:  # raised in start(): no response to blame
+            self._fail("-", "spider-error", "start()")
+            return
         self._fail(response.meta.get("hc_source", "-"), "spider-error", response.url)
 
     def request_dropped(self, request: Request, spider: Spider) -> None:

@@ -1,14 +1,13 @@
 """Crawl benchmark: full healthcrawl pipeline vs Scrapy + bare trafilatura, same pages, same run.
 
-    python bench/crawl_bench.py [--pages 2000] [--repeat 3] [--workers 0,2] [--tag-in-worker 2] [--seed 1]
+    python bench/crawl_bench.py [--pages 2000] [--repeat 3] [--workers 0,2] [--seed 1]
 
 Generates the site (`bench.pages`), serves it on 127.0.0.1 (`bench.server`, in this process)
 and, `--repeat` times and interleaved, crawls it in a fresh child process with:
 `baseline` (`bench/baseline_spider.py`: Scrapy + `trafilatura.extract`, no archive) and
 `full, EXTRACT_WORKERS=N` for every N in `--workers` (`bench/crawl_once.py`: what
 `healthcrawl crawl URL --allow-private` runs — archive, extraction, tags, dedup, store).
-`--tag-in-worker N` adds `full-wN-tagw`: region/topic tagging done in the pool workers
-(`EXTRACT_TAG_IN_WORKER`) instead of the tag stage. Both use the same downloader settings (no delay, no autothrottle, 16 requests, 8 per host).
+Both use the same downloader settings (no delay, no autothrottle, 16 requests, 8 per host).
 
 Throughput is pages fetched / Scrapy's `elapsed_time_seconds` (engine start to close; the
 child's import time is left out, the same for both). Prints the median, the range and the
@@ -39,11 +38,6 @@ def crawl_baseline(url: str, max_pages: int) -> dict[str, Any]:
     return run_json([PYTHON, str(BENCH / "baseline_spider.py"), url, "--max-pages", str(max_pages)])
 
 
-# `full-wN-tagw`: tagging in the pool workers and not again in the tag stage — what the
-# pipeline does once the tag stage skips articles the worker tagged (see process.py).
-TAG_IN_WORKER = ["-s", "EXTRACT_TAG_IN_WORKER=True", "-s", "TAGS_ENABLED=False"]
-
-
 def crawl_full(url: str, max_pages: int, workers: int, out: Path, extra: list[str]) -> dict[str, Any]:
     try:
         return run_json([PYTHON, str(BENCH / "crawl_once.py"), url, "--out", str(out),
@@ -57,15 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=2000, help="article pages on the generated site")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", default="0,2", help="comma list of EXTRACT_WORKERS values to run")
-    parser.add_argument("--tag-in-worker", default="", help="comma list of pool sizes also run as full-wN-tagw")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-save", action="store_true", help="do not write bench/results/")
     args = parser.parse_args(argv)
     pools = [int(w) for w in args.workers.split(",") if w.strip()]
     site = generate_site(args.pages, args.seed)
     max_pages = len(site.files) + 100
-    variants = ["baseline"] + [f"full-w{w}" for w in pools] + \
-        [f"full-w{int(w)}-tagw" for w in args.tag_in_worker.split(",") if w.strip()]
+    variants = ["baseline"] + [f"full-w{w}" for w in pools]
     runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
     with BenchServer(site) as server, tempfile.TemporaryDirectory(prefix="crawl-bench-") as tmp:
         url = server.base_url + "/"
@@ -76,9 +68,8 @@ def main(argv: list[str] | None = None) -> int:
                 if variant == "baseline":
                     result = crawl_baseline(url, max_pages)
                 else:
-                    workers = int(variant.split("-w")[1].split("-")[0])
-                    extra = TAG_IN_WORKER if variant.endswith("-tagw") else []
-                    result = crawl_full(url, max_pages, workers, Path(tmp) / f"{variant}-{r}", extra)
+                    workers = int(variant.split("-w")[1])
+                    result = crawl_full(url, max_pages, workers, Path(tmp) / f"{variant}-{r}", [])
                 result["pages_per_s"] = result["pages"] / result["elapsed"]
                 runs[variant].append(result)
                 print(f"  run {r + 1}/{args.repeat} {variant:<10} {result['pages']} pages in "

@@ -7,8 +7,8 @@ with the same overrides as the CLI) plus the downloader settings the baseline sp
 (`bench.baseline_spider.CRAWL_SETTINGS`), then prints one JSON line: `pages`
 (response_received_count), `items` (items stored), `seconds` (crawler process start to end,
 as in the run report), `elapsed` (Scrapy's `elapsed_time_seconds`), `exit_code`, `max_rss_kb`
-(this process's peak RSS), `cpu_main_s` and `cpu_workers_s` (CPU seconds of this process
-and of its extraction workers).
+(this process's peak RSS, `VmHWM`), `cpu_main_s` (CPU seconds of this process,
+not of extraction workers).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baseline_spider import CRAWL_SETTINGS  # noqa: E402
+from bench.summary import peak_rss_kb  # noqa: E402
 from crawler.runner import run_crawl  # noqa: E402
 
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-pages", type=int, default=100_000)
     parser.add_argument("--json", type=Path, default=None)
     parser.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="extra Scrapy setting (e.g. EXTRACT_TAG_IN_WORKER=True)")
+                        help="extra Scrapy setting (e.g. EXTRACT_WORKERS=2)")
     args = parser.parse_args(argv)
     # spider max_pages is capped at 1000 by the spec model (spiders.spec.ListingEntry); the page budget
     # that counts here is CLOSESPIDER_PAGECOUNT.
@@ -53,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {"pages": stats.get("response_received_count", 0), "items": stats.get("store/items", 0),
               "seconds": round(time.monotonic() - t0, 3), "elapsed": stats.get("elapsed_time_seconds"),
               "exit_code": outcome.exit_code, "workers": args.workers,
-              "max_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-              "cpu_main_s": round(_cpu(resource.RUSAGE_SELF), 2), "cpu_workers_s": round(_cpu(resource.RUSAGE_CHILDREN), 2)}
+              "max_rss_kb": peak_rss_kb(),
+              "cpu_main_s": round(_cpu(resource.RUSAGE_SELF), 2)}
     line = json.dumps(result)
     if args.json:
         args.json.write_text(line + "\n")

@@ -6,8 +6,9 @@ For each size: the full-pipeline crawl of the generated site that makes the WARC
 (`bench.collection`; the crawl is the measurement, so it runs once per size and is cached —
 set `HEALTHCRAWL_BENCH_CACHE` to a fresh folder to measure again) and a replay of that
 collection (`bench/replay_once.py`, with `--workers`), each in its own child process; peak RSS
-is the child's `ru_maxrss` (the main process: pool workers are reported separately by
-`/proc` sampling when `--workers` > 0). Prints the peaks, the ratio of the largest size to the
+is the child's own high-water mark (`VmHWM`; `ru_maxrss` would include this driver's memory
+at fork), and for the replay also the summed RSS of its process tree sampled every 0.2 s
+(pool workers included when `--workers` > 0). Prints the peaks, the ratio of the largest size to the
 smallest and a markdown table; writes `bench/results/memory-<stamp>.json`.
 Target: peak at 20,000 pages ≤ 1.2× peak at 2,000. The 20,000-page crawl takes 5–10 minutes.
 """
@@ -15,6 +16,7 @@ Target: peak at 20,000 pages ≤ 1.2× peak at 2,000. The 20,000-page crawl take
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -75,8 +77,6 @@ def replay_peak(warc_dir: Path, workers: int) -> dict[str, Any]:
         out, _ = proc.communicate()
         stop.set()
         sampler.join()
-    import json
-
     result = json.loads([line for line in out.splitlines() if line.startswith("{")][-1])
     result["tree_peak_rss_kb"] = peak[0]
     return result

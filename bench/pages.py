@@ -273,7 +273,7 @@ def render_listing(chunk: list[_Article], page: int, pages: int) -> str:
 """
 
 
-def render_sitemap(base_paths: list[str], articles: list[_Article]) -> str:
+def render_sitemap(articles: list[_Article]) -> str:
     urls = "".join(f"<url><loc>{{BASE}}{a.path}</loc><lastmod>{a.published:%Y-%m-%d}</lastmod></url>\n"
                    for a in articles)
     return f'<?xml version="1.0" encoding="UTF-8"?>\n<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n'
@@ -303,7 +303,7 @@ def generate_site(n: int, seed: int = 1) -> Site:
         site.listing_paths.append(path)
     site.files["/"] = ("text/html; charset=utf-8", render_listing(articles[:ARTICLES_PER_LISTING], 1, pages)
                        .replace("健康新闻 第1页", "中新网四川 健康").encode("utf-8"))
-    site.files["/sitemap.xml"] = ("application/xml", render_sitemap([], articles).encode("utf-8"))
+    site.files["/sitemap.xml"] = ("application/xml", render_sitemap(articles).encode("utf-8"))
     site.files["/robots.txt"] = ("text/plain", b"User-agent: *\nAllow: /\nSitemap: {BASE}/sitemap.xml\n")
     return site
 

@@ -7,7 +7,7 @@
 runs (read records, extract, tag, dedup, store). `baseline`: bare `warcio.ArchiveIterator`
 over the same files and `trafilatura.extract` on every 200 HTML response, nothing stored.
 Prints one JSON line: `responses` (response records in the files), `seconds` (the work
-only, imports excluded), `exit_code`, `max_rss_kb` (this process's peak RSS).
+only, imports excluded), `exit_code`, `max_rss_kb` (this process's peak RSS, `VmHWM`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import resource
 import sys
 import time
 from contextlib import redirect_stdout
@@ -23,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.summary import peak_rss_kb  # noqa: E402
 
 
 def warc_files(directory: Path) -> list[Path]:
@@ -87,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.out is None:
             parser.error("replay needs --out")
         result = replay(args.warc_dir, args.out, args.workers)
-    result["max_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["max_rss_kb"] = peak_rss_kb()
     print(json.dumps(result, ensure_ascii=False))
     return int(result["exit_code"])
 

@@ -3,7 +3,8 @@
 `describe(values)` → median, min, max, spread (max−min as % of the median) of repeated
 measurements; `ratio(a, b)` the ratio of two medians; `markdown_table(headers, rows)` the table
 for the README; `save_results(name, data)` writes `bench/results/<name>-<UTC stamp>.json` and
-`bench/results/<name>-latest.json` with the machine it ran on. `run_json(cmd)` runs one
+`bench/results/<name>-latest.json` with the machine it ran on. `peak_rss_kb()` is this
+process's own peak RSS. `run_json(cmd)` runs one
 measurement in a child process and returns the JSON line it printed last.
 """
 
@@ -44,6 +45,23 @@ def markdown_table(headers: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def peak_rss_kb() -> int:
+    """This process's peak RSS in kB: `VmHWM` from /proc (the high-water mark of this
+    process's own memory). Not `ru_maxrss`, which on Linux carries over the parent's RSS at
+    fork/exec — a benchmark child of a driver holding a 20,000-page site would report the
+    driver's size."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def machine() -> dict[str, Any]:

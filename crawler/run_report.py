@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 TOTAL_KEYS = {
@@ -72,19 +73,22 @@ def render_text(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def items_since(path: Path, offset: int) -> list[dict[str, Any]]:
-    """Items appended to the JSON-lines file after byte `offset` (this run's new items)."""
+REPORT_FIELDS = ("id", "source_name", "site", "published", "regions", "publisher_region")
+
+
+def items_since(path: Path, offset: int) -> Iterator[dict[str, Any]]:
+    """Items appended to the JSON-lines file after byte `offset` (this run's new items),
+    streamed, with only the fields the charts use (memory stays flat however long the run)."""
     if not path.is_file():  # not a device such as /dev/full, which reads as endless zeros
-        return []
-    found: list[dict[str, Any]] = []
+        return
     with path.open("rb") as fh:
         fh.seek(offset)
-        for line in fh.read().splitlines():
+        for line in fh:
             try:
-                found.append(json.loads(line))
+                item = json.loads(line)
             except ValueError:  # blank or torn line: not an item
                 continue
-    return found
+            yield {key: item.get(key) for key in REPORT_FIELDS}
 
 
 def cluster_dicts(out_dir: Path, limit: int = 50) -> list[dict[str, Any]]:

@@ -206,6 +206,6 @@ def adhoc_spec(urls: list[str], *, max_pages: int) -> SourceSpec:
         title=f"ad-hoc crawl of {host}",
         homepage=urls[0],
         region=Region(province="未知"),
-        listing=[ListingEntry(url=u, max_pages=max(1, max_pages)) for u in urls],
+        listing=[ListingEntry(url=u, max_pages=min(max(1, max_pages), 1000)) for u in urls],
         politeness=Politeness(download_delay=0.0, concurrency=8),
     )

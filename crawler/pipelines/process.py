@@ -21,10 +21,10 @@ A page that holds no article is dropped with `DropItem` and counted in
 counted in `extract/errors` — one bad page never stops the crawl, and its WARC record is
 already on disk. If a worker process dies, the pages it held are extracted in this process. A WARC `metadata` record with the extraction summary is written next to each
 response (`ARCHIVE_ENABLED`).
-With `EXTRACT_TAG_IN_WORKER` (default False; pool only) the worker also runs `tag_article`
-with the source's region, taking region/topic tagging (about a quarter of a page's CPU) off
-the reactor too; the tag stage then finds the article tagged.
-Settings: `EXTRACT_WORKERS`, `EXTRACT_TAG_IN_WORKER`, `EXTRACT_MIN_TEXT_CHARS` and the other
+Region and topic tagging (`tag_article` with the source's region) runs here too, in the
+worker when there is a pool, so it is off the reactor as well; the tag stage then only applies
+the source's relevance threshold. `TAGS_ENABLED=False` switches tagging off.
+Settings: `EXTRACT_WORKERS`, `TAGS_ENABLED`, `EXTRACT_MIN_TEXT_CHARS` and the other
 `EXTRACT_*` options of `crawler.extract.Extractor.from_settings`.
 """
 
@@ -238,7 +238,7 @@ class ProcessPagePipeline:
         self.pool = ExtractionPool(workers, self.extractor) if workers else None
         self.order = _FetchOrder()
         self.archive = crawler.settings.getbool("ARCHIVE_ENABLED", True)
-        self.tag_in_worker = self.pool is not None and crawler.settings.getbool("EXTRACT_TAG_IN_WORKER", False)
+        self.tag = crawler.settings.getbool("TAGS_ENABLED", True)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ProcessPagePipeline":
@@ -251,21 +251,19 @@ class ProcessPagePipeline:
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, CapturedPage):
             return item
+        spec = source_spec(self.crawler, item.source_name)
+        region = spec.region if spec is not None else None
         if self.pool is None:
-            return self._finish(item, safe_process(item, self.extractor))
+            return self._finish(item, process_and_tag(item, self.extractor, region, tag=self.tag))
         ticket = self.order.ticket()
         try:
-            region = None
-            if self.tag_in_worker:
-                spec = source_spec(self.crawler, item.source_name)
-                region = spec.region if spec is not None else None
-            future = self.pool.submit(item, region, tag=self.tag_in_worker)
+            future = self.pool.submit(item, region, tag=self.tag)
             try:
                 result = await asyncio.wrap_future(future)
             except Exception as exc:  # noqa: BLE001 - a dead worker: extract this page here
                 logger.error("extraction worker failed for %s (%s: %s); extracting it in this process",
                              item.url, type(exc).__name__, exc)
-                result = process_and_tag(item, self.extractor, region, tag=self.tag_in_worker)
+                result = process_and_tag(item, self.extractor, region, tag=self.tag)
             await self.order.wait(ticket)
             return self._finish(item, result)
         finally:

@@ -33,7 +33,8 @@ class TagPipeline:
         if not isinstance(item, Article):
             return item
         spec = source_spec(self.crawler, item.source_name)
-        tag_article(item, spec.region if spec else None)
+        if item.relevance is None:  # normally tagged already by the process stage
+            tag_article(item, spec.region if spec else None)
         if spec is not None and spec.min_relevance is not None and (item.relevance or 0) < spec.min_relevance:
             self.crawler.stats.inc_value("tags/below_relevance")
             raise DropItem(f"below-relevance: {item.url} scores {item.relevance:.2f}, under {spec.min_relevance}")

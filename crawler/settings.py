@@ -7,7 +7,7 @@ docstring says which of these drive it.
 - `SOURCES_DIR`: folder of source specs (default: the packaged `spiders/specs`).
 - `CRAWL_MAX_PAGES`: request budget of an ad-hoc crawl (`--max-pages`).
 - `ARCHIVE_*`: WARC capture (`ARCHIVE_ENABLED`, `ARCHIVE_PREFIX`, `ARCHIVE_MAX_SIZE`,
-  `ARCHIVE_HOST_TAG`, `ARCHIVE_REVISITS`) and offline re-crawl (`ARCHIVE_REPLAY_FROM`).
+  `ARCHIVE_HOST_TAG`, `ARCHIVE_REVISITS`, `ARCHIVE_GZIP_LEVEL`) and offline re-crawl (`ARCHIVE_REPLAY_FROM`).
 - `HARVEST_CONDITIONAL`: conditional requests for listings, feeds and sitemaps.
 - `EXTRACT_*`: page processing (`EXTRACT_WORKERS`: process pool size, 0 = in the reactor
   thread; `EXTRACT_MIN_TEXT_CHARS`, `EXTRACT_MAX_BYTES`, `EXTRACT_CONVERT_SCRIPT` … see
@@ -62,6 +62,7 @@ ARCHIVE_ENABLED = True
 ARCHIVE_PREFIX = "healthcrawl"
 ARCHIVE_MAX_SIZE = 1_000_000_000
 ARCHIVE_HOST_TAG = ""
+ARCHIVE_GZIP_LEVEL = 6  # per-record gzip level (1-9); warcio's own level 9 costs ~60% more CPU
 ARCHIVE_REVISITS = True
 HARVEST_CONDITIONAL = True
 

@@ -75,6 +75,7 @@ class RunState:
                           "http-header-user-agent": self.settings.get("USER_AGENT", "")},
                 host_tag=self.settings.get("ARCHIVE_HOST_TAG", ""),
                 on_file_closed=self._file_closed,
+                gzip_level=self.settings.getint("ARCHIVE_GZIP_LEVEL", 6),
             )
         return self._writer
 

@@ -61,14 +61,13 @@ class SourceSpider(scrapy.Spider):
         self.adhoc = bool(self.start_urls_arg)
 
     @classmethod
-    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> "SourceSpider":
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        settings = crawler.settings
-        # An honest User-Agent that names the operator's contact (HEALTHCRAWL_CONTACT), unless
-        # USER_AGENT itself was set on the command line or in the environment.
+    def update_settings(cls, settings: Any) -> None:
+        """An honest User-Agent that names the operator's contact (`HEALTHCRAWL_CONTACT`),
+        unless `USER_AGENT` itself was set with a priority at least as high."""
+        super().update_settings(settings)
         if (settings.getpriority("USER_AGENT") or 0) <= (settings.getpriority("HEALTHCRAWL_CONTACT") or 0):
-            spider.user_agent = f"healthcrawl/0.1 (archival crawler for research; +{settings.get('HEALTHCRAWL_CONTACT')})"
-        return spider
+            agent = f"healthcrawl/0.1 (archival crawler for research; +{settings.get('HEALTHCRAWL_CONTACT')})"
+            settings.set("USER_AGENT", agent, priority=settings.getpriority("HEALTHCRAWL_CONTACT") or "project")
 
     def load_sources(self) -> list[SourceSpec]:
         if self.adhoc:
@@ -121,9 +120,10 @@ class SourceSpider(scrapy.Spider):
         return scrapy.Request(url, callback=self.parse_article, meta=self.spec_meta(spec, "article"))
 
     def in_scope(self, spec: SourceSpec, url: str) -> bool:
-        host = (urlsplit(url).hostname or "").lower()
-        if urlsplit(url).scheme not in ("http", "https"):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
             return False
+        host = (parts.hostname or "").lower()
         return any(host == d or host.endswith("." + d) for d in spec.allowed_domains)
 
     def spec_by_name(self, name: str) -> SourceSpec:

@@ -51,10 +51,14 @@ class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
         spec = self.spec_by_name(response.meta["hc_source"])
         if b"html" in (response.headers.get(b"Content-Type") or b"text/html").lower():
             yield self.captured(response)  # start pages too: extraction rejects what is no article
-        for href in response.xpath("//a/@href").getall():
+        followed = self.__dict__.setdefault("_followed", set())  # links already handled this run
+        for href in set(response.xpath("//a/@href").getall()):
             url = response.urljoin(href.strip()).split("#", 1)[0]
-            if self.in_scope(spec, url) and not self.is_seen(url):
-                request = self.article_request(spec, url)
+            if url in followed:
+                continue
+            followed.add(url)
+            if not self.is_seen(url):
+                request = self.article_request(spec, url)  # checks the scope
                 if request is not None:
                     yield request
         yield from self.discover(spec, response)

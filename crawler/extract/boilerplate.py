@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 __all__ = ["Pattern", "Lexicon", "DEFAULT_LEXICON"]
@@ -52,10 +52,23 @@ class Lexicon:
         """The same lexicon minus the patterns of `categories`."""
         return Lexicon(tuple(p for p in self.patterns if p.category not in categories), self.tail_window)
 
+    @cached_property
+    def _any(self) -> re.Pattern[str] | None:
+        """One alternation of every pattern: most lines match none, and one search says so."""
+        try:
+            # every pattern is compiled with IGNORECASE already; a leading (?i) is redundant here
+            parts = (p.regex.pattern.removeprefix("(?i)") for p in self.patterns)
+            return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE)
+        except re.error:
+            return None
+
     def category_of(self, line: str) -> tuple[str, str] | None:
         """(category, scope) of the first pattern matching `line`, or None."""
         stripped = line.strip()
         if not stripped:
+            return None
+        quick = self._any
+        if quick is not None and quick.search(stripped) is None:
             return None
         for pattern in self.patterns:
             if pattern.matches(stripped):

@@ -29,10 +29,6 @@ def _text(el: HtmlElement) -> str:
     return _WS.sub("", "".join(el.itertext()))
 
 
-def _link_text_len(el: HtmlElement) -> int:
-    return sum(len(_text(a)) for a in el.iter("a"))
-
-
 def _own_text_len(el: HtmlElement) -> int:
     own = (el.text or "") + "".join((child.tail or "") for child in el)
     return len(_WS.sub("", own))
@@ -72,27 +68,36 @@ def main_container_text(tree: HtmlElement, anchor: str = "") -> tuple[str, bool]
             scores[grand] = scores.get(grand, 0.0) + score / 2
     if not scores:
         return None
+    # link text per candidate in one pass over the links (not one pass per candidate)
+    link_len: dict[HtmlElement, int] = {}
+    for a in tree.iter("a"):
+        length = len(_text(a))
+        if length:
+            for anc in a.iterancestors():
+                if anc in scores:
+                    link_len[anc] = link_len.get(anc, 0) + length
     ranked: list[tuple[float, HtmlElement]] = []
     rival = 0.0
+    texts: dict[HtmlElement, str] = {}
     for el, score in scores.items():
-        text = _text(el)
+        text = texts[el] = _text(el)
         if anchor and anchor not in text:
-            rival = max(rival, score * (1 - min(_link_text_len(el) / (len(text) or 1), 1.0)))
+            rival = max(rival, score * (1 - min(link_len.get(el, 0) / (len(text) or 1), 1.0)))
             continue
         total = len(text) or 1
-        ranked.append((score * (1 - min(_link_text_len(el) / total, 1.0)), el))
+        ranked.append((score * (1 - min(link_len.get(el, 0) / total, 1.0)), el))
     if not ranked:
         return None
     best_score, best = max(ranked, key=lambda pair: pair[0])
     if best_score <= 0:
         return None
-    parts = [_text(best)]
+    parts = [texts[best]]
     parent = best.getparent()
     if parent is not None:
         by_el = {el: s for s, el in ranked}
         for sibling in parent:
             if sibling is not best and by_el.get(sibling, 0.0) >= best_score * 0.2:
-                parts.append(_text(sibling))
+                parts.append(texts[sibling])
     return "".join(parts), rival > best_score
 
 

@@ -89,7 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("replay", help="re-extract archived responses from WARC files")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--workers", type=int, default=-1,
+                   help="extraction processes (default -1: one per CPU; 0: in this process)")
+    p.add_argument("--max-body", type=_positive, default=50 * 1024 * 1024, metavar="BYTES",
+                   help="cap on a decompressed archived body, like DOWNLOAD_MAXSIZE for downloads (default 50 MiB)")
 
     p = sub.add_parser("export", help="export items to parquet, csv or sqlite")
     p.add_argument("items", nargs="+", type=Path)
@@ -214,7 +217,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from crawler.replay import run_replay
 
-    return run_replay(args.paths, args.out, workers=args.workers)
+    return run_replay(args.paths, args.out, workers=args.workers, max_body=args.max_body)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

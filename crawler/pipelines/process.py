@@ -281,9 +281,6 @@ class ProcessPagePipeline:
             logger.error("extraction failed for %s: %s (page archived in %s)", item.url, message, item.warc_filename)
         else:
             self.stats.inc_value(f"extract/rejected/{reason}")
-        failures = getattr(state, "failures", None)
-        if failures is not None:
-            failures.setdefault(f"extract:{reason}", []).append(item.url)
         if state.seen_store is not None and reason != "http-error":
             state.seen_store.add(canonicalize_url(item.url), None, item.fetched_at)
         raise DropItem(f"{reason}: no article at {item.url}: {message}")

@@ -65,7 +65,6 @@ class StorePipeline:
         except StoreError as exc:
             logger.error("%s", exc)
             self.crawler.stats.set_value("store/error", str(exc))
-            self.failed = True
             assert self.crawler.engine is not None
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store-error"))
             raise DropItem(f"store-error: {exc}") from exc

@@ -190,10 +190,8 @@ def _run_distributed(args: argparse.Namespace, spider_kwargs: dict[str, Any], ov
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from crawler.extract import Extractor
-    from crawler.page import CapturedPage, NotAnArticle, process_page
+    from crawler.page import CapturedPage, NotAnArticle, fetched_at, process_page
 
     try:
         body = args.file.read_bytes()
@@ -201,7 +199,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         raise UsageError(f"healthcrawl extract: cannot read {args.file}: {exc.strerror}") from None
     url = args.url or args.file.resolve().as_uri()
     page = CapturedPage(url=url, status=200, headers={}, body=body,
-                        fetched_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
+                        fetched_at=fetched_at())
     try:
         article = process_page(page, Extractor())
     except NotAnArticle as exc:

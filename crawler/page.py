@@ -8,6 +8,7 @@ and lets extraction run in a process pool.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from crawler.extract.result import NotAnArticle
 from crawler.items import EXTRACTOR_VERSION, Article
 from crawler.urls import article_id, canonicalize_url, site_of
 
-__all__ = ["CapturedPage", "NotAnArticle", "process_page", "content_hash"]
+__all__ = ["CapturedPage", "NotAnArticle", "process_page", "content_hash", "fetched_at"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,22 @@ class CapturedPage:
 
     def __repr__(self) -> str:  # Scrapy logs dropped items: keep bodies out of the log
         return f"<CapturedPage {self.status} {self.url} {len(self.body)} bytes>"
+
+
+def fetched_at(when: dt.datetime | str | None = None) -> str:
+    """The `fetched_at` form of a capture time: ISO 8601 UTC to the second. Takes a datetime,
+    a WARC-Date string (`2026-11-25T08:27:20.123456Z`) or nothing (now). The live crawl, offline
+    re-crawl and replay all use it, so their items agree."""
+    if when is None:
+        when = dt.datetime.now(dt.timezone.utc)
+    elif isinstance(when, str):
+        try:
+            when = dt.datetime.fromisoformat(when.replace("Z", "+00:00"))
+        except ValueError:
+            return when
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
 
 
 def content_hash(text: str) -> str:

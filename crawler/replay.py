@@ -40,7 +40,7 @@ from archive.reader import (ArchivedRecord, DamagedRecord, DamagedRecordError, i
 from crawler.extract import Extractor
 from crawler.items import Article
 from crawler.lock import LockHeld, output_lock
-from crawler.page import CapturedPage
+from crawler.page import CapturedPage, fetched_at
 from crawler.pipelines.process import ExtractionPool, pool_size, safe_process
 from crawler.postprocess import link_duplicates, tag_article
 from crawler.store.jsonl import JsonLinesWriter
@@ -64,14 +64,6 @@ class ReplayStats:
     seconds: float = 0.0
 
 
-def _fetched_at(warc_date: str) -> str:
-    try:
-        when = dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00"))
-    except ValueError:
-        return warc_date
-    return when.astimezone(dt.timezone.utc).isoformat(timespec="seconds")
-
-
 def page_from_record(record: ArchivedRecord, payload_record: ArchivedRecord, source_name: str | None) -> CapturedPage:
     """A CapturedPage from a response (or a revisit plus the response it refers to)."""
     headers: dict[str, str] = {}
@@ -83,7 +75,7 @@ def page_from_record(record: ArchivedRecord, payload_record: ArchivedRecord, sou
         status=record.http_status or payload_record.http_status or 0,
         headers=headers,
         body=payload_record.payload,
-        fetched_at=_fetched_at(record.date),
+        fetched_at=fetched_at(record.date),
         warc_filename=record.filename,
         warc_offset=record.offset,
         source_name=source_name,

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.page import CapturedPage
+from crawler.page import CapturedPage, fetched_at
 from spiders.spec import SourceSpec, adhoc_spec, load_specs, select_specs
 from spiders.xmlfeeds import FeedError, Link, parse_links
 
@@ -147,7 +147,7 @@ class SourceSpider(scrapy.Spider):
             status=response.status,
             headers=headers,
             body=response.body,
-            fetched_at=meta.get("hc_fetched_at") or dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            fetched_at=meta.get("hc_fetched_at") or fetched_at(),
             warc_filename=ref.filename if ref else None,
             warc_offset=ref.offset if ref else None,
             source_name=meta.get("hc_source"),

@@ -8,11 +8,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -38,6 +36,14 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def families(items: list[dict[str, Any]]) -> set[frozenset[str]]:
+    """Repost families as sets of ids (a canonical item and everything linked to it)."""
+    groups: dict[str, set[str]] = {}
+    for item in items:
+        groups.setdefault(item["duplicate_of"] or item["id"], set()).add(item["id"])
+    return {frozenset(g) for g in groups.values()}
 
 
 def read_items(path: Path) -> list[dict[str, Any]]:

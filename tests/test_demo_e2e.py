@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, free_port, read_items, run_cli
+from support import REPO, free_port, families, read_items, run_cli
 
 from archive.reader import ArchivedRecord, iter_records, read_record_at
 from crawler.items import Article
@@ -166,13 +166,6 @@ def test_scrapy_crawl_offline_from_the_archive(demo_runs: dict[str, Any], tmp_pa
         assert {k: v for k, v in item.items() if k != "duplicate_of"} == \
                {k: v for k, v in live[key].items() if k != "duplicate_of"}
     assert not list((tmp_path / "offline" / "warc").glob("*.warc.gz")), "nothing new was fetched or archived"
-
-
-def families(items: list[dict[str, Any]]) -> set[frozenset[str]]:
-    groups: dict[str, set[str]] = {}
-    for item in items:
-        groups.setdefault(item["duplicate_of"] or item["id"], set()).add(item["id"])
-    return {frozenset(g) for g in groups.values()}
 
 
 def test_replay_caps_decompressed_bodies(demo_runs: dict[str, Any], tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, read_items, run_cli
+from support import REPO, families, read_items, run_cli
 
 from crawler.demo_run import render_specs
 
@@ -86,15 +86,6 @@ def test_three_runs_over_a_changing_site(demo_server: Any, tmp_path: Path) -> No
 
 def strip_links(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in i.items() if k != "duplicate_of"} for i in items]
-
-
-def families(items: list[dict[str, Any]]) -> set[frozenset[str]]:
-    """Repost families as sets of ids (a canonical item and everything linked to it)."""
-    groups: dict[str, set[str]] = {}
-    for item in items:
-        root = item["duplicate_of"] or item["id"]
-        groups.setdefault(root, set()).add(item["id"])
-    return {frozenset(g) for g in groups.values()}
 
 
 def _start(specs: Path, out: Path) -> subprocess.Popen[str]:

@@ -594,7 +594,7 @@ def render_listing(section: str, chunk: list[Story], page: int, pages: int) -> s
 {rows}
 <tr><td colspan="2" align="center">{pager(section, page, pages)}</td></tr>
 </table>"""
-        return county_chrome(f"工作动态_湄潭县卫生健康局", inner, "")
+        return county_chrome("工作动态_湄潭县卫生健康局", inner, "")
     heading = hant(name) if section in TRADITIONAL_SECTIONS else name
     return f"""<!DOCTYPE html>
 <html>

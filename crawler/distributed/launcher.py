@@ -25,6 +25,7 @@ from typing import Any
 
 from crawler.distributed.connection import RedisUnavailable, check_reachable, safe_url
 from crawler.distributed.worker import result_path
+from crawler.filenames import safe_component
 from crawler.runner import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, RunOutcome
 
 WORKERS_DIR = "workers"
@@ -40,7 +41,7 @@ class WorkerJob:
 
 
 def worker_ids(count: int, host: str | None = None) -> list[str]:
-    host = (host or socket.gethostname()).replace("#", "-").replace(" ", "-")
+    host = safe_component(host or socket.gethostname(), max_len=64)  # names a folder; no "#" or spaces
     return [f"{host}-{i}" for i in range(count)]
 
 

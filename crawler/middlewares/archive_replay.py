@@ -27,6 +27,7 @@ from scrapy.responsetypes import responsetypes
 from archive.cdxj import merge_into_index
 from archive.reader import DamagedRecordError, iter_warc_paths, read_record_at
 from archive.writer import CaptureRef
+from crawler.page import fetched_at
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,6 @@ class ArchiveReplayMiddleware:
         stats.inc_value("replay/responses")
         request.meta["hc_capture"] = CaptureRef(record.filename, record.offset, record.length, record.record_id,
                                                 record.payload_digest or "", record.date)
-        request.meta["hc_fetched_at"] = record.date[:19] + "+00:00"
+        request.meta["hc_fetched_at"] = fetched_at(record.date)
         return cls(url=request.url, status=record.http_status or 200, headers=headers,
                    body=payload_record.payload, request=request, flags=["archived"])

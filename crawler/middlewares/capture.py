@@ -30,6 +30,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from crawler.capture_index import Stored, payload_digest
+from crawler.page import fetched_at
 from crawler.state import RunState
 
 CONDITIONAL_KINDS = ("listing", "feed", "sitemap")
@@ -112,5 +113,5 @@ class CaptureMiddleware:
             state.captures.remember(request.url, response.headers.get(b"ETag", b"").decode("latin-1") or None,
                                     response.headers.get(b"Last-Modified", b"").decode("latin-1") or None, stored)
         request.meta["hc_capture"] = ref
-        request.meta["hc_fetched_at"] = when.isoformat(timespec="seconds")
+        request.meta["hc_fetched_at"] = fetched_at(when)
         return response

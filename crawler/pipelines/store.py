@@ -18,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import Article
+from crawler.postprocess import link_duplicates
 from crawler.state import RunState
 from crawler.store.jsonl import JsonLinesWriter, StoreError
 from crawler.urls import canonicalize_url
@@ -97,8 +98,7 @@ def reconcile_tail(path: Path, state: RunState, lines: int = 256) -> int:
             continue
         missing += 1
         if state.settings.getbool("DEDUP_ENABLED", True):
-            state.dedup.check(item.id, item.canonical_url, item.text, item.content_hash,
-                              site=item.site, published=item.published, url=item.url)
+            link_duplicates(item, state.dedup)
         for url in {item.canonical_url, canonicalize_url(item.url)}:
             seen.add(url, item.id, item.fetched_at)
     if missing:

@@ -32,7 +32,7 @@ def bar_chart(name: str, rows: Sequence[tuple[str, float]], *, caption: str, col
         f"<title>{escape(caption)}</title>",
     ]
     if not rows:
-        parts.append(f'<text class="empty" x="4" y="18">no data</text>')
+        parts.append('<text class="empty" x="4" y="18">no data</text>')
     for i, (label, value) in enumerate(rows):
         y = 4 + i * ROW_HEIGHT
         bar = max(1.0, BAR_AREA * value / top) if value else 0.0

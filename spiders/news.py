@@ -54,8 +54,8 @@ class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
         followed = self.__dict__.setdefault("_followed", set())  # links already handled this run
         for href in set(response.xpath("//a/@href").getall()):
             url = response.urljoin(href.strip()).split("#", 1)[0]
-            if url in followed:
-                continue
+            if url in followed or not url.startswith(("http://", "https://")):
+                continue  # handled already, or javascript:/mailto:/tel: — nothing to fetch
             followed.add(url)
             if not self.is_seen(url):
                 request = self.article_request(spec, url)  # checks the scope

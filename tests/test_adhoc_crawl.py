@@ -37,3 +37,23 @@ def test_adhoc_crawl_respects_max_pages(demo_server: Any, tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stdout + proc.stderr
     pages = [r for r in demo_server.requests if r.path != "/robots.txt"]
     assert 1 <= len(pages) <= 5
+
+
+def test_adhoc_crawl_skips_script_and_mail_links(static_sites: Any, tmp_path: Path) -> None:
+    """`javascript:`, `mailto:` and `tel:` links (font-size buttons, print/close links on county
+    sites) are not fetched and do not stop the page's other links from being followed."""
+    paragraph = "县域医共体建设持续推进，乡镇卫生院服务能力明显提升，群众在家门口就能看病就医。" * 3
+    article = (f"<html><head><meta charset='utf-8'><title>医共体建设新进展</title></head><body>"
+               f"<h1>医共体建设新进展</h1><p>{paragraph}</p><p>{paragraph}</p></body></html>").encode()
+    junk = "".join(f"<a href='{h}'>x</a>" for h in ("javascript:doZoom(14)", "javascript:void(0);",
+                                                    "mailto:office@example.cn", "tel:0851-1234567"))
+    home = f"<html><body>{junk}<a href='/a/1.html'>医共体建设新进展</a></body></html>".encode()
+    html = "text/html; charset=utf-8"
+    site = static_sites("127.0.0.5", {"/": (html, home), "/a/1.html": (html, article)})
+    out = tmp_path / "out"
+    proc = run_cli("crawl", site.base_url + "/", "--out", str(out), "--max-pages", "10",
+                   "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=0")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Spider error" not in proc.stderr and "cannot canonicalise" not in proc.stderr, proc.stderr
+    assert [i["url"] for i in read_items(out / "items.jsonl")] == [site.base_url + "/a/1.html"]
+    assert not [p for p in site.requests if "javascript" in p or "mailto" in p or "tel:" in p]

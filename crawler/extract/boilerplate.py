@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["Pattern", "Lexicon", "DEFAULT_LEXICON"]
@@ -52,44 +52,49 @@ class Lexicon:
         """The same lexicon minus the patterns of `categories`."""
         return Lexicon(tuple(p for p in self.patterns if p.category not in categories), self.tail_window)
 
-    @cached_property
-    def _any(self) -> re.Pattern[str] | None:
-        """One alternation of every pattern: most lines match none, and one search says so."""
-        try:
-            # every pattern is compiled with IGNORECASE already; a leading (?i) is redundant here
-            parts = (p.regex.pattern.removeprefix("(?i)") for p in self.patterns)
-            return re.compile("|".join(f"(?:{part})" for part in parts), re.IGNORECASE)
-        except re.error:
-            return None
+    def _first_hits(self, line: str, spared: frozenset[str]) -> tuple[Pattern | None, Pattern | None]:
+        """The first pattern matching `line`, and the first whose category is not `spared`.
+        (Searching pattern by pattern is faster than one alternation of all of them: each
+        pattern keeps the literal-prefix scan the regex engine gives it.)"""
+        stripped = line.strip()
+        first = None
+        if stripped:
+            for pattern in self.patterns:
+                if pattern.matches(stripped):
+                    if first is None:
+                        first = pattern
+                    if pattern.category not in spared:
+                        return first, pattern
+        return first, None
 
     def category_of(self, line: str) -> tuple[str, str] | None:
         """(category, scope) of the first pattern matching `line`, or None."""
-        stripped = line.strip()
-        if not stripped:
-            return None
-        quick = self._any
-        if quick is not None and quick.search(stripped) is None:
-            return None
-        for pattern in self.patterns:
-            if pattern.matches(stripped):
-                return pattern.category, pattern.scope
-        return None
+        hit, _ = self._first_hits(line, frozenset())
+        return (hit.category, hit.scope) if hit is not None else None
 
-    def clean(self, lines: list[str]) -> tuple[list[str], list[str]]:
-        """Lines without boilerplate, and the sorted categories that fired."""
+    def _apply(self, lines: list[str], hits: list[Pattern | None]) -> tuple[list[str], list[str]]:
         kept: list[str] = []
         fired: set[str] = set()
         tail_from = int(len(lines) * (1 - self.tail_window))
-        for index, line in enumerate(lines):
-            hit = self.category_of(line)
+        for index, (line, hit) in enumerate(zip(lines, hits)):
             if hit is None:
                 kept.append(line)
                 continue
-            category, scope = hit
-            fired.add(category)
-            if scope == "tail" and index >= tail_from and index > 0:
+            fired.add(hit.category)
+            if hit.scope == "tail" and index >= tail_from and index > 0:
                 break
         return kept, sorted(fired)
+
+    def clean(self, lines: list[str]) -> tuple[list[str], list[str]]:
+        """Lines without boilerplate, and the sorted categories that fired."""
+        return self._apply(lines, [self._first_hits(line, frozenset())[0] for line in lines])
+
+    def clean_sparing(self, lines: list[str], spared: frozenset[str]
+                      ) -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:
+        """`clean(lines)` and `without(spared).clean(lines)` in one pass over the patterns."""
+        pairs = [self._first_hits(line, spared) for line in lines]
+        return (self._apply(lines, [first for first, _ in pairs]),
+                self._apply(lines, [other for _, other in pairs]))
 
 
 @lru_cache(maxsize=8)

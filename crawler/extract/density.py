@@ -6,102 +6,169 @@ grandparent half of it; a candidate's score is scaled by (1 - link density). The
 candidate plus siblings scoring at least a fifth of it form the main container. The
 extractor uses its text to drop lines trafilatura kept from outside the article
 (recommendation feeds, infinite-scroll follow-ups). Setting: `Extractor.container_filter`.
+
+One walk over the tree (`TextIndex`) gives the page's whitespace-free text and, for every
+element, the span of it that the element holds, so an element's text is a slice of one
+string instead of a fresh walk over its subtree (a page's ancestors would otherwise be
+walked once per candidate).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from lxml import etree
-from lxml.html import HtmlElement
 
-__all__ = ["main_container_text"]
+__all__ = ["TextIndex", "main_container_text", "prune_tree"]
 
 _DROP = {"script", "style", "noscript", "iframe", "svg", "form", "button", "select", "textarea", "head"}
 _PARA = {"p", "pre", "blockquote", "h2", "h3", "h4", "li", "font", "span"}
 _BLOCKY = {"div", "td", "section", "article", "main", "center", "dd"}
-_CANDIDATES = {"div", "td", "section", "article", "main", "center", "dd", "tbody", "table", "body", "ul", "font", "span"}
 _PUNCT = re.compile(r"[，,。、；;！？!?：]")
-_WS = re.compile(r"\s+")
 
 
-def _text(el: HtmlElement) -> str:
-    return _WS.sub("", "".join(el.itertext()))
+def _squeeze(text: str | None) -> str:
+    """The text without any whitespace (Unicode whitespace, as `\\s` in a regex)."""
+    return "".join(text.split()) if text else ""
 
 
-def _own_text_len(el: HtmlElement) -> int:
-    own = (el.text or "") + "".join((child.tail or "") for child in el)
-    return len(_WS.sub("", own))
+@dataclass
+class TextIndex:
+    """The whitespace-free text of a tree (`text`, as `"".join(tree.itertext())` without
+    whitespace) and the `[start, end)` span of it each element holds (`spans`), built in one
+    walk. Comments and processing instructions contribute their tails only, as in itertext."""
+
+    text: str
+    spans: dict[etree._Element, tuple[int, int]] = field(default_factory=dict)
+    scores: dict[etree._Element, float] = field(default_factory=dict)   # paragraph scores (see module doc)
+    link_chars: dict[etree._Element, int] = field(default_factory=dict)  # text of <a> descendants
+
+    @classmethod
+    def build(cls, tree: etree._Element) -> "TextIndex":
+        chunks: list[str] = []
+        size = 0
+        spans: dict[etree._Element, tuple[int, int]] = {}
+        starts: dict[etree._Element, int] = {}
+        scores: dict[etree._Element, float] = {}
+        link_chars: dict[etree._Element, int] = {}
+        open_: list[etree._Element] = []  # the elements the walk is inside of
+        dropped = 0                       # open elements whose text never counts (_DROP)
+        root = tree
+        for event, el in etree.iterwalk(tree, events=("start", "end")):
+            tag = el.tag
+            if not isinstance(tag, str):  # comment / PI: no text of its own, its tail counts
+                if event == "end" and el is not root:
+                    tail = _squeeze(el.tail)
+                    if tail:
+                        chunks.append(tail)
+                        size += len(tail)
+                continue
+            tag = tag.lower()
+            if event == "start":
+                starts[el] = size
+                open_.append(el)
+                if tag in _DROP:
+                    dropped += 1
+                text = _squeeze(el.text)
+                if text:
+                    chunks.append(text)
+                    size += len(text)
+                continue
+            start = starts.pop(el)
+            spans[el] = (start, size)
+            open_.pop()
+            if tag == "a" and size > start:
+                for outer in open_:
+                    link_chars[outer] = link_chars.get(outer, 0) + size - start
+            if tag in _DROP:
+                dropped -= 1
+            elif not dropped:
+                _score_block(el, tag, chunks, start, size, scores)
+            if el is not root:
+                tail = _squeeze(el.tail)
+                if tail:
+                    chunks.append(tail)
+                    size += len(tail)
+        return cls("".join(chunks), spans, scores, link_chars)
+
+    def text_of(self, el: etree._Element) -> str:
+        start, end = self.spans.get(el, (0, 0))
+        return self.text[start:end]
 
 
-def main_container_text(tree: HtmlElement, anchor: str = "") -> tuple[str, bool] | None:
+def _score_block(el: etree._Element, tag: str, chunks: list[str], start: int, end: int,
+                 scores: dict[etree._Element, float]) -> None:
+    """Add a paragraph-like block's score to its parent and half of it to its grandparent."""
+    if tag in _PARA:
+        if end - start < 15:
+            return
+        text = _tail_text(chunks, end - start)   # the element's text ends the chunks read so far
+    elif tag in _BLOCKY:
+        text = _squeeze(el.text) + "".join(_squeeze(child.tail) for child in el)
+        if len(text) < 20:
+            return
+    else:
+        return
+    score = 1 + len(_PUNCT.findall(text)) + min(len(text) / 100, 3)
+    parent = el.getparent()
+    if parent is None:
+        return
+    scores[parent] = scores.get(parent, 0.0) + score
+    grand = parent.getparent()
+    if grand is not None:
+        scores[grand] = scores.get(grand, 0.0) + score / 2
+
+
+def _tail_text(chunks: list[str], length: int) -> str:
+    """The last `length` characters of the joined chunks, joining only as many as needed."""
+    taken: list[str] = []
+    have = 0
+    for chunk in reversed(chunks):
+        taken.append(chunk)
+        have += len(chunk)
+        if have >= length:
+            break
+    return "".join(reversed(taken))[-length:]
+
+
+def main_container_text(index: TextIndex, anchor: str = "") -> tuple[str, bool] | None:
     """Whitespace-free text of the densest container and whether a denser container without
     the anchor exists elsewhere (a feed of other articles); None when nothing scores.
 
     With `anchor` (whitespace-free text of the article's first paragraph as trafilatura saw
     it), only containers holding that text compete: on pages that append a feed of other
     articles, the feed is often denser than the article itself."""
-    scores: dict[HtmlElement, float] = {}
-    for el in tree.iter():
-        if not isinstance(el.tag, str):
-            continue
-        tag = el.tag.lower()
-        if tag in _DROP:
-            continue
-        if tag in _PARA:
-            text = _text(el)
-        elif tag in _BLOCKY and _own_text_len(el) >= 20:
-            text = _WS.sub("", (el.text or "") + "".join((c.tail or "") for c in el))
-        else:
-            continue
-        if len(text) < 15:
-            continue
-        if any(anc.tag in _DROP for anc in el.iterancestors() if isinstance(anc.tag, str)):
-            continue
-        score = 1 + len(_PUNCT.findall(text)) + min(len(text) / 100, 3)
-        parent = el.getparent()
-        if parent is None:
-            continue
-        scores[parent] = scores.get(parent, 0.0) + score
-        grand = parent.getparent()
-        if grand is not None:
-            scores[grand] = scores.get(grand, 0.0) + score / 2
-    if not scores:
+    if not index.scores:
         return None
-    # link text per candidate in one pass over the links (not one pass per candidate)
-    link_len: dict[HtmlElement, int] = {}
-    for a in tree.iter("a"):
-        length = len(_text(a))
-        if length:
-            for anc in a.iterancestors():
-                if anc in scores:
-                    link_len[anc] = link_len.get(anc, 0) + length
-    ranked: list[tuple[float, HtmlElement]] = []
+    full = index.text
+    ranked: list[tuple[float, etree._Element]] = []
     rival = 0.0
-    texts: dict[HtmlElement, str] = {}
-    for el, score in scores.items():
-        text = texts[el] = _text(el)
-        if anchor and anchor not in text:
-            rival = max(rival, score * (1 - min(link_len.get(el, 0) / (len(text) or 1), 1.0)))
+    for el, score in index.scores.items():
+        start, end = index.spans[el]
+        linked = index.link_chars.get(el, 0)
+        total = (end - start) or 1
+        weighted = score * (1 - min(linked / total, 1.0))
+        if anchor and full.find(anchor, start, end) < 0:
+            rival = max(rival, weighted)
             continue
-        total = len(text) or 1
-        ranked.append((score * (1 - min(link_len.get(el, 0) / total, 1.0)), el))
+        ranked.append((weighted, el))
     if not ranked:
         return None
     best_score, best = max(ranked, key=lambda pair: pair[0])
     if best_score <= 0:
         return None
-    parts = [texts[best]]
+    parts = [index.text_of(best)]
     parent = best.getparent()
     if parent is not None:
         by_el = {el: s for s, el in ranked}
         for sibling in parent:
             if sibling is not best and by_el.get(sibling, 0.0) >= best_score * 0.2:
-                parts.append(texts[sibling])
+                parts.append(index.text_of(sibling))
     return "".join(parts), rival > best_score
 
 
-def prune_tree(tree: HtmlElement) -> None:
+def prune_tree(tree: etree._Element) -> None:
     """Remove nodes whose text never belongs to an article (scripts, styles, comments)."""
     for el in list(tree.iter(etree.Comment, "script", "style", "noscript")):
         parent = el.getparent()

@@ -52,6 +52,18 @@ def test_tail_pattern_cuts_the_footer_only_near_the_end() -> None:
     assert kept == body  # dropped as a line, but did not cut the article
 
 
+def test_clean_sparing_equals_two_separate_cleanings() -> None:
+    """One pass gives what `clean` and `without(spared).clean` give (captions on a photo story)."""
+    photo = frozenset({"caption", "photo-credit"})
+    lines = ["△义诊现场。图源健康肇庆", "簡陽市三星中心衛生院。吳潤秋 攝", "第一段正文，内容充实，说明情况。",
+             "（责任编辑：张三）", "第二段正文，内容充实，说明情况。", "△医生为群众量血压。图源健康肇庆",
+             "版权声明：本文由公众号发布", "其他推广文字一行"]
+    strict, relaxed = LEX.clean_sparing(lines, photo)
+    assert strict == LEX.clean(lines)
+    assert relaxed == LEX.without(photo).clean(lines)
+    assert strict[0] != relaxed[0] and "△义诊现场。图源健康肇庆" in relaxed[0]
+
+
 def test_bad_lexicon_names_file_and_pattern(tmp_path: Path) -> None:
     bad = tmp_path / "lex.toml"
     bad.write_text('[[pattern]]\ncategory = "x"\nregex = "("\nscope = "line"\n', encoding="utf-8")

@@ -12,7 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-EXTRACTOR_VERSION = "healthcrawl-extract/1"
+# 2: trafilatura fast pass first, its fallback comparison only when the fast output misses text
+EXTRACTOR_VERSION = "healthcrawl-extract/2"
 
 
 def _check_iso(value: str | None) -> str | None:

@@ -10,7 +10,7 @@ docstring says which of these drive it.
   `ARCHIVE_HOST_TAG`, `ARCHIVE_REVISITS`, `ARCHIVE_GZIP_LEVEL`) and offline re-crawl (`ARCHIVE_REPLAY_FROM`).
 - `HARVEST_CONDITIONAL`: conditional requests for listings, feeds and sitemaps.
 - `EXTRACT_*`: page processing (`EXTRACT_WORKERS`: process pool size, -1 = one per CPU (default), 0 = in
-  the reactor thread; `EXTRACT_MIN_TEXT_CHARS`, `EXTRACT_MAX_BYTES`, `EXTRACT_CONVERT_SCRIPT` … see
+  the reactor thread; `EXTRACT_MIN_TEXT_CHARS`, `EXTRACT_MAX_BYTES`, `EXTRACT_CONVERT_SCRIPT`, `EXTRACT_FALLBACK_SHARE` … see
   `crawler.extract.Extractor`).
 - `DEDUP_*`: URL seen-store and near-duplicate index (`DEDUP_ENABLED`, `DEDUP_SEEN_STORE`,
   `DEDUP_THRESHOLD`, `DEDUP_SHINGLE_SIZE`, `DEDUP_NUM_PERM`, `DEDUP_DROP_REPOSTS`,

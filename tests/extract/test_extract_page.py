@@ -30,3 +30,55 @@ def test_from_settings_maps_extract_keys() -> None:
     ex = Extractor.from_settings(Settings({"EXTRACT_MIN_TEXT_CHARS": "50", "EXTRACT_OPENCC_DEFAULT": "tw2s.json",
                                            "EXTRACT_CONVERT_SCRIPT": False}))
     assert (ex.min_text_chars, ex.opencc_default, ex.convert_script) == (50, "tw2s.json", False)
+
+
+PARAGRAPHS = ["县域医共体建设持续推进，乡镇卫生院服务能力明显提升，群众在家门口就能看病就医。",
+              "县人民医院下派医务人员到基层坐诊带教，开展新技术新项目，培养基层骨干医生。",
+              "医共体内建成影像、心电、检验等资源共享中心，检查检验结果在医共体内互认。",
+              "家庭医生签约服务覆盖率稳步提高，重点人群签约率超过八成，慢病管理更加规范。",
+              "县医保部门推进医保基金总额付费，促进医共体内部形成分工协作的激励机制。",
+              "下一步，全县将深化运行机制改革，推动优质医疗资源扩容下沉和均衡布局。"]
+ARTICLE = (f"<html><head><meta charset='utf-8'><title>医共体建设新进展</title></head><body>"
+           f"<div class='nav'><a href='/'>首页</a> <a href='/l'>新闻</a></div><div class='content'><h1>医共体建设新进展</h1>"
+           + "".join(f"<p>{p}</p>" for p in PARAGRAPHS) + "</div></body></html>").encode()
+
+
+def _spy(monkeypatch: pytest.MonkeyPatch, fast_output: str | None = None) -> list[dict[str, object]]:
+    """Record trafilatura's calls; `fast_output` replaces what its fast pass returns."""
+    import trafilatura
+
+    calls: list[dict[str, object]] = []
+    real = trafilatura.extract
+
+    def spy(tree: object, **options: object) -> str | None:
+        calls.append(options)
+        if options.get("fast") and fast_output is not None:
+            return fast_output
+        return real(tree, **options)
+
+    monkeypatch.setattr(trafilatura, "extract", spy)
+    return calls
+
+
+def test_fast_pass_suffices_when_it_holds_the_container(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _spy(monkeypatch)
+    got = extract_page(ARTICLE, url="http://example.cn/a.html", headers={}, extractor=EX)
+    assert [c.get("fast") for c in calls] == [True]
+    assert all(p in got.text for p in PARAGRAPHS)
+
+
+@pytest.mark.parametrize("fast_output", ["", PARAGRAPHS[0] + "\n" + PARAGRAPHS[1]])
+def test_full_pass_runs_when_the_fast_one_misses_text(monkeypatch: pytest.MonkeyPatch, fast_output: str) -> None:
+    """Nothing (below min_text_chars) or two of six paragraphs (below fallback_share of the
+    densest container): trafilatura runs again with its readability/jusText comparison."""
+    calls = _spy(monkeypatch, fast_output)
+    got = extract_page(ARTICLE, url="http://example.cn/a.html", headers={}, extractor=EX)
+    assert [bool(c.get("fast")) for c in calls] == [True, False]
+    assert all(p in got.text for p in PARAGRAPHS)
+    calls.clear()
+    never = Extractor(fallback_share=0.0)
+    short = extract_page(ARTICLE, url="http://example.cn/a.html", headers={}, extractor=never)
+    if fast_output:            # long enough for min_text_chars: kept as it is
+        assert [bool(c.get("fast")) for c in calls] == [True] and short.text == fast_output
+    else:
+        assert [bool(c.get("fast")) for c in calls] == [True, False]

@@ -59,8 +59,9 @@ class Lexicon:
         stripped = line.strip()
         first = None
         if stripped:
+            size = len(stripped)
             for pattern in self.patterns:
-                if pattern.matches(stripped):
+                if (pattern.max_chars is None or size <= pattern.max_chars) and pattern.regex.search(stripped):
                     if first is None:
                         first = pattern
                     if pattern.category not in spared:

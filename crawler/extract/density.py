@@ -83,7 +83,7 @@ class TextIndex:
                     link_chars[outer] = link_chars.get(outer, 0) + size - start
             if tag in _DROP:
                 dropped -= 1
-            elif not dropped:
+            elif not dropped and (tag in _PARA or tag in _BLOCKY):
                 _score_block(el, tag, chunks, start, size, scores)
             if el is not root:
                 tail = _squeeze(el.tail)

@@ -11,7 +11,7 @@ copies. Files from other tools (no healthcrawl warcinfo) replay every 200 HTML r
 file order. `revisit` records are resolved to the payload they refer to, across files.
 
 `workers` > 0 (`--workers N`; negative: one per CPU) extracts in a pool of worker processes
-(`crawler.pipelines.process.ExtractionPool`), where articles are also tagged; pages are sent in order-preserving batches, so
+(`crawler.pool.ExtractionPool`), where articles are also tagged; pages are sent in order-preserving batches, so
 the items and their order are the same as with `workers=0`. Memory stays flat with the
 collection's size: at most `PENDING_LIMIT` records are held for their metadata record, the
 pool holds a bounded window of pages, and only a record id → (file, offset) map (about 150
@@ -41,7 +41,7 @@ from crawler.extract import Extractor
 from crawler.items import Article
 from crawler.lock import LockHeld, output_lock
 from crawler.page import CapturedPage, fetched_at
-from crawler.pipelines.process import ExtractionPool, pool_size, safe_process
+from crawler.pool import ExtractionPool, pool_size, safe_process
 from crawler.postprocess import link_duplicates, tag_article
 from crawler.store.jsonl import JsonLinesWriter
 

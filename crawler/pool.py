@@ -5,7 +5,8 @@
 warms trafilatura, lxml and OpenCC on a small page, then answers messages: a list of
 `(page, region, tag)` jobs in, a list of results (`Article` or `(reason, message)`) out.
 
-No helper threads run in the calling process: messages go over one pipe per worker, written and read
+No helper threads run in the calling process: messages go over two pipes per worker (1 MiB
+buffers on Linux), written and read
 by the caller itself — `await pool.process(page, …)` from the crawl's asyncio loop (the loop
 watches the pipes, `loop.add_reader`), `pool.map_ordered(pairs, …)` from replay's plain loop
 (`multiprocessing.connection.wait`). `concurrent.futures.ProcessPoolExecutor` was measured
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import fcntl
 import logging
 import multiprocessing
 import os
@@ -89,16 +91,26 @@ def process_and_tag(page: CapturedPage, extractor: Extractor, region: Any = None
 
 
 # -- worker side --------------------------------------------------------------------------
-def _worker_main(conn: Connection, extractor: Extractor) -> None:
+# Workers run at a lower priority than the caller: when the machine has fewer free cores than
+# processes, the crawl's reactor (which every page passes through) keeps its core, and the
+# workers use what is left instead of taking time slices from it.
+WORKER_NICE = 5
+
+
+def _worker_main(inbound: Connection, outbound: Connection, extractor: Extractor) -> None:
     """A worker's life: warm up, then answer job lists until the pipe closes. A reader thread
     drains the pipe into a queue as messages arrive, so the caller's writes never wait for the
     page being worked on (and a large answer can never meet a large question head-on)."""
+    try:
+        os.nice(WORKER_NICE)
+    except OSError:
+        pass
     inbox: queue.SimpleQueue[bytes] = queue.SimpleQueue()
 
     def read() -> None:
         while True:
             try:
-                message = conn.recv_bytes()
+                message = inbound.recv_bytes()
             except (EOFError, OSError):
                 message = b""
             inbox.put(message)
@@ -114,7 +126,7 @@ def _worker_main(conn: Connection, extractor: Extractor) -> None:
         jobs: list[Job] = pickle.loads(message)
         results = [process_and_tag(page, extractor, region, tag=tag) for page, region, tag in jobs]
         try:
-            conn.send_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
+            outbound.send_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, ValueError):
             return
 
@@ -129,6 +141,19 @@ def _pool_context() -> multiprocessing.context.BaseContext:
 
 
 # -- caller side --------------------------------------------------------------------------
+PIPE_BYTES = 1 << 20   # Linux pipes hold 64 KiB by default; a batch of pages is bigger
+
+
+def _widen(conn: Connection) -> None:
+    """Give a pipe 1 MiB of buffer (Linux, within the unprivileged limit), so writing a message
+    seldom waits for the other side to read; elsewhere, or if refused, keep the default."""
+    try:
+        fcntl.fcntl(conn.fileno(), fcntl.F_SETPIPE_SZ, PIPE_BYTES)  # type: ignore[attr-defined]
+    except (AttributeError, OSError):
+        pass
+
+
+
 @dataclass
 class _Message:
     """Jobs sent to a worker in one message, and where their results go."""
@@ -140,7 +165,8 @@ class _Message:
 @dataclass(eq=False)
 class _Worker:
     process: multiprocessing.process.BaseProcess
-    conn: Connection
+    to_worker: Connection
+    conn: Connection                                          # answers come back here
     sent: deque[_Message] = field(default_factory=deque)   # messages it holds, oldest first
 
 
@@ -161,12 +187,16 @@ class ExtractionPool:
         self._closed = False
 
     def _start(self) -> _Worker:
-        ours, theirs = self._context.Pipe(duplex=True)
-        process = self._context.Process(target=_worker_main, args=(theirs, self.extractor), daemon=True,
-                                        name="healthcrawl-extract")
+        their_in, to_worker = self._context.Pipe(duplex=False)
+        from_worker, their_out = self._context.Pipe(duplex=False)
+        for conn in (to_worker, from_worker):
+            _widen(conn)
+        process = self._context.Process(target=_worker_main, args=(their_in, their_out, self.extractor),
+                                        daemon=True, name="healthcrawl-extract")
         process.start()
-        theirs.close()
-        return _Worker(process, ours)
+        their_in.close()
+        their_out.close()
+        return _Worker(process, to_worker, from_worker)
 
     @staticmethod
     def _bare(page: CapturedPage) -> CapturedPage:
@@ -175,7 +205,7 @@ class ExtractionPool:
     # -- sending, receiving, a worker's death ----------------------------------------------
     def _send(self, worker: _Worker, message: _Message) -> bool:
         try:
-            worker.conn.send_bytes(pickle.dumps(message.jobs, protocol=pickle.HIGHEST_PROTOCOL))
+            worker.to_worker.send_bytes(pickle.dumps(message.jobs, protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, ValueError) as exc:
             self._replace(worker, f"{type(exc).__name__}: {exc}", extra=[message])
             return False
@@ -201,6 +231,7 @@ class ExtractionPool:
         if self._loop is not None:
             self._loop.remove_reader(worker.conn.fileno())
         worker.conn.close()
+        worker.to_worker.close()
         if worker.process.is_alive():
             worker.process.kill()
         worker.process.join(timeout=5)
@@ -305,9 +336,10 @@ class ExtractionPool:
                 except (ValueError, OSError):
                     pass
             try:
-                worker.conn.send_bytes(b"")
+                worker.to_worker.send_bytes(b"")
             except (OSError, ValueError):
                 pass
+            worker.to_worker.close()
             worker.conn.close()
         for worker in self._pool:
             worker.process.join(timeout=10)

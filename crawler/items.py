@@ -8,9 +8,9 @@ Scrapy's own feed exports (`-O items.jsonl`) work, and our own JSON-lines store 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 # 2: trafilatura fast pass first, its fallback comparison only when the fast output misses text
 EXTRACTOR_VERSION = "healthcrawl-extract/2"
@@ -44,6 +44,9 @@ class Article(BaseModel):
     """One extracted article, normalised to Simplified Chinese."""
 
     model_config = ConfigDict(extra="forbid")
+    # MinHash signature computed next to extraction (in a pool worker), keyed by the hasher
+    # that made it; dedup uses it instead of hashing again. Never serialised.
+    _minhash: Any = PrivateAttr(default=None)
 
     id: str = Field(description="sha1 of the canonical URL, first 16 hex digits")
     url: str = Field(description="URL the response was fetched from (after redirects)")

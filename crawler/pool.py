@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, TypeVar
 
+from crawler.dedup.minhash import MinHasher
 from crawler.extract import Extractor
 from crawler.items import Article
 from crawler.page import CapturedPage, NotAnArticle, process_page
@@ -97,7 +98,16 @@ def process_and_tag(page: CapturedPage, extractor: Extractor, region: Any = None
 WORKER_NICE = 5
 
 
-def _worker_main(inbound: Connection, outbound: Connection, extractor: Extractor) -> None:
+def _sign(result: Result, hasher: MinHasher | None) -> Result:
+    """Attach the article's MinHash signature (dedup then skips hashing it in the caller)."""
+    if hasher is not None and isinstance(result, Article):
+        signature = hasher.signature(result.text)
+        result._minhash = (hasher.key, None if signature is None else signature.tobytes())
+    return result
+
+
+def _worker_main(inbound: Connection, outbound: Connection, extractor: Extractor,
+                 hasher: MinHasher | None = None) -> None:
     """A worker's life: warm up, then answer job lists until the pipe closes. A reader thread
     drains the pipe into a queue as messages arrive, so the caller's writes never wait for the
     page being worked on (and a large answer can never meet a large question head-on)."""
@@ -124,7 +134,7 @@ def _worker_main(inbound: Connection, outbound: Connection, extractor: Extractor
         if not message:
             return
         jobs: list[Job] = pickle.loads(message)
-        results = [process_and_tag(page, extractor, region, tag=tag) for page, region, tag in jobs]
+        results = [_sign(process_and_tag(page, extractor, region, tag=tag), hasher) for page, region, tag in jobs]
         try:
             outbound.send_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, ValueError):
@@ -173,13 +183,16 @@ class _Worker:
 class ExtractionPool:
     """`workers` processes running `process_and_tag`; see the module docstring."""
 
-    def __init__(self, workers: int, extractor: Extractor, *, inflight: int = 2, batch: int = 8) -> None:
+    def __init__(self, workers: int, extractor: Extractor, *, inflight: int = 2, batch: int = 8,
+                 hasher: MinHasher | None = None) -> None:
+        """`hasher`: the run's dedup `MinHasher`; workers then sign each article they extract."""
         if workers < 1:
             raise ValueError(f"an extraction pool needs at least one worker, got {workers}")
         self.workers = workers
         self.extractor = extractor
         self.inflight = max(1, inflight)
         self.batch = max(1, batch)
+        self.hasher = hasher
         self._context = _pool_context()
         self._pool = [self._start() for _ in range(workers)]
         self._queue: deque[tuple[Job, Callable[[Result], None]]] = deque()   # async jobs not sent yet
@@ -191,7 +204,7 @@ class ExtractionPool:
         from_worker, their_out = self._context.Pipe(duplex=False)
         for conn in (to_worker, from_worker):
             _widen(conn)
-        process = self._context.Process(target=_worker_main, args=(their_in, their_out, self.extractor),
+        process = self._context.Process(target=_worker_main, args=(their_in, their_out, self.extractor, self.hasher),
                                         daemon=True, name="healthcrawl-extract")
         process.start()
         their_in.close()

@@ -39,6 +39,6 @@ def link_duplicates(article: Article, dedup: Any) -> Any:
     """Record the article in the dedup index and set `duplicate_of`; returns the verdict."""
     verdict = dedup.check(article.id, article.canonical_url, article.text, article.content_hash,
                           site=article.site, published=article.published, url=article.url,
-                          title=article.title, fetched_at=article.fetched_at)
+                          title=article.title, fetched_at=article.fetched_at, minhash=article._minhash)
     article.duplicate_of = verdict.duplicate_of
     return verdict

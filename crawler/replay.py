@@ -166,6 +166,7 @@ class Replayer:
 def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: int = 50 * 1024 * 1024) -> int:
     """Replay `paths` into `out_dir`; prints a summary; returns the exit code."""
     from crawler.dedup import DedupSettings, Deduplicator
+    from crawler.dedup.minhash import MinHasher
 
     try:
         files = iter_warc_paths(paths)
@@ -181,11 +182,14 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int = 0, max_body: 
     items_path = out_dir / "items.jsonl"
     items_offset = items_path.stat().st_size if items_path.is_file() else 0
     extractor = Extractor()
-    pool = ExtractionPool(pool_size(workers), extractor) if workers else None
+    dedup_settings = DedupSettings()
+    pool = (ExtractionPool(pool_size(workers), extractor,
+                           hasher=MinHasher(dedup_settings.shingle_size, dedup_settings.num_perm))
+            if workers else None)
     try:
         with output_lock(out_dir):
             store = JsonLinesWriter(out_dir / "items.jsonl")
-            dedup = Deduplicator(out_dir, DedupSettings())
+            dedup = Deduplicator(out_dir, dedup_settings)
             progress = _Progress(stats)
             try:
                 pages = Replayer(max_body=max_body, stats=stats).pages(files)

@@ -72,6 +72,20 @@ def test_map_ordered_equals_inline_in_input_order(pool: ExtractionPool, expected
     assert article.regions == [] and article.topics == []      # no region_of: not tagged
 
 
+def test_workers_sign_articles_for_dedup(expected: list[object]) -> None:
+    from crawler.dedup.minhash import MinHasher
+
+    hasher = MinHasher(5, 128)
+    signing = ExtractionPool(1, EX, hasher=hasher)
+    try:
+        got = [r for _, _, r in signing.map_ordered((page, n) for n, page in enumerate(PAGES))]
+    finally:
+        signing.close()
+    articles = [r for r in got if not isinstance(r, tuple)]
+    assert articles and all(a._minhash[0] == hasher.key for a in articles)
+    assert all(a._minhash[1] == hasher.signature(a.text).tobytes() for a in articles)
+
+
 def test_async_process_from_many_tasks(pool: ExtractionPool, expected: list[object]) -> None:
     async def main() -> list[object]:
         return list(await asyncio.gather(*(pool.process(page, REGION, tag=True) for page in PAGES)))

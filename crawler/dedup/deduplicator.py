@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
+
 from crawler.dedup.index import DedupIndex
 from crawler.dedup.minhash import (
     MinHasher,
@@ -160,6 +162,9 @@ def _content_key(content_hash: str, item_id: str) -> int:
     raise ValueError(f"item {item_id}: content_hash must be hex (sha1), got {content_hash!r}")
 
 
+_UNSET: Any = object()   # no precomputed signature
+
+
 class Deduplicator:
     """One output folder's dedup state; see module docstring for the rules."""
 
@@ -181,16 +186,21 @@ class Deduplicator:
 
     def check(self, item_id: str, canonical_url: str, text: str, content_hash: str, *,
               site: str, published: str | None, url: str, title: str | None = None,
-              fetched_at: str | None = None) -> DedupVerdict:
-        """Classify an item against everything recorded before, then record it."""
+              fetched_at: str | None = None, minhash: Any = None) -> DedupVerdict:
+        """Classify an item against everything recorded before, then record it. `minhash`:
+        `(MinHasher.key, signature bytes or None)` computed elsewhere (an extraction worker);
+        used when the key is this hasher's, otherwise the signature is computed here."""
         exclusive = getattr(self._index, "exclusive", None)
+        signature: Any = _UNSET
+        if minhash is not None and minhash[0] == self._hasher.key:
+            signature = None if minhash[1] is None else np.frombuffer(minhash[1], dtype=np.uint32)
         with exclusive() if exclusive is not None else nullcontext():
             return self._check(item_id, canonical_url, text, content_hash, site=site, published=published,
-                               url=url, title=title, fetched_at=fetched_at)
+                               url=url, title=title, fetched_at=fetched_at, signature=signature)
 
     def _check(self, item_id: str, canonical_url: str, text: str, content_hash: str, *,
                site: str, published: str | None, url: str, title: str | None,
-               fetched_at: str | None) -> DedupVerdict:
+               fetched_at: str | None, signature: Any = _UNSET) -> DedupVerdict:
         if not item_id:
             raise ValueError(f"dedup: empty item id for {url!r}")
         known = self._index.member(item_id)
@@ -213,7 +223,8 @@ class Deduplicator:
                 canonical = exact[1]
                 verdict = DedupVerdict(exact[2], "exact", 1.0)
             else:
-                signature = self._hasher.signature(text)
+                if signature is _UNSET:
+                    signature = self._hasher.signature(text)
                 if signature is not None:
                     sig_blob = compact(signature)
                     bands = band_keys(signature, s.bands, s.rows)

@@ -113,6 +113,12 @@ class MinHasher:
         object.__setattr__(self, "_a", a[:, None])
         object.__setattr__(self, "_b", b[:, None])
 
+    @property
+    def key(self) -> tuple[int, int, int]:
+        """What makes two hashers give the same signatures (a signature computed elsewhere
+        is used only when its key matches)."""
+        return (self.shingle_size, self.num_perm, _SEED)
+
     def shingle_hashes(self, text: str) -> npt.NDArray[np.uint64]:
         """64-bit hashes of the character shingles of the normalised text (may repeat)."""
         norm = normalise_for_shingling(text)

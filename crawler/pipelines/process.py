@@ -23,7 +23,9 @@ Region and topic tagging (`tag_article` with the source's region) runs here too,
 worker when there is a pool, so it is off the reactor as well; the tag stage then only applies
 the source's relevance threshold. `TAGS_ENABLED=False` switches tagging off.
 Settings: `EXTRACT_WORKERS`, `TAGS_ENABLED`, `EXTRACT_MIN_TEXT_CHARS` and the other
-`EXTRACT_*` options of `crawler.extract.Extractor.from_settings`.
+`EXTRACT_*` options of `crawler.extract.Extractor.from_settings`. With a pool and dedup on, workers
+also compute each article's MinHash signature (`DEDUP_SHINGLE_SIZE`, `DEDUP_NUM_PERM`), which
+the dedup stage then uses instead of hashing in the reactor thread.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawler.dedup import DedupSettings
+from crawler.dedup.minhash import MinHasher
 from crawler.extract import Extractor
 from crawler.items import Article
 from crawler.page import CapturedPage
@@ -58,6 +62,14 @@ def source_spec(crawler: Crawler, name: str | None) -> Any:
 
 def extractor_from_settings(settings: Any) -> Extractor:
     return Extractor.from_settings(settings)
+
+
+def _dedup_hasher(settings: Any) -> MinHasher | None:
+    """The dedup stage's MinHasher, for workers to sign articles with (None: dedup is off)."""
+    if not settings.getbool("DEDUP_ENABLED", True):
+        return None
+    dedup = DedupSettings.from_scrapy(settings)
+    return MinHasher(dedup.shingle_size, dedup.num_perm)
 
 
 class _FetchOrder:
@@ -96,7 +108,7 @@ class ProcessPagePipeline:
         self.stats = crawler.stats
         self.extractor = extractor_from_settings(crawler.settings)
         workers = pool_size(crawler.settings.getint("EXTRACT_WORKERS", 0))
-        self.pool = ExtractionPool(workers, self.extractor) if workers else None
+        self.pool = ExtractionPool(workers, self.extractor, hasher=_dedup_hasher(crawler.settings)) if workers else None
         self.order = _FetchOrder()
         self.archive = crawler.settings.getbool("ARCHIVE_ENABLED", True)
         self.tag = crawler.settings.getbool("TAGS_ENABLED", True)

@@ -85,6 +85,36 @@ def test_near_duplicate_is_linked_to_first_copy(feeder: Feeder, mutation: str) -
     assert verdict.similarity is not None and verdict.similarity >= feeder.dedup.settings.threshold
 
 
+def test_signature_computed_elsewhere_is_used_when_its_hasher_matches(tmp_path: Path) -> None:
+    """A worker's `(hasher key, signature)` stands in for hashing here; a foreign key is ignored."""
+    from crawler.dedup.minhash import MinHasher
+
+    settings = DedupSettings()
+    hasher = MinHasher(settings.shingle_size, settings.num_perm)
+    repost = MUTATIONS[sorted(MUTATIONS)[0]]
+    other = "\n".join(OTHER_STORY + [FOOTER_A])
+
+    def verdicts(directory: Path, sign: object) -> list[str]:
+        with Deduplicator(directory, settings) as dedup:
+            got = []
+            for n, text in enumerate([original(), repost, other]):
+                url = f"http://site{n}.cn/a/{n}.html"
+                got.append(dedup.check(article_id(url), url, text, content_hash(text), site=f"site{n}.cn",
+                                       published=None, url=url, minhash=sign(text)).kind)  # type: ignore[operator]
+            return got
+
+    def own(text: str) -> tuple[object, bytes]:
+        return hasher.key, hasher.signature(text).tobytes()  # type: ignore[union-attr]
+
+    assert verdicts(tmp_path / "a", lambda t: None) == ["new", "near", "new"]
+    assert verdicts(tmp_path / "b", own) == ["new", "near", "new"]
+    # the repost's signature replaced by the other story's: used, so the repost is not linked
+    swapped = {repost: own(other)}
+    assert verdicts(tmp_path / "c", lambda t: swapped.get(t) or own(t)) == ["new", "new", "near"]
+    foreign = {repost: ((4, 64, 0), own(other)[1])}                 # another hasher's: ignored
+    assert verdicts(tmp_path / "d", lambda t: foreign.get(t) or own(t)) == ["new", "near", "new"]
+
+
 def test_traditional_copy_really_differs_before_conversion() -> None:
     traditional = _S2T.convert(original())
     assert traditional != original() and "醫" in traditional

@@ -12,6 +12,11 @@ Durability rules: digests become visible to later runs when the WARC file holdin
 is closed (a record lost to a crash is never referred to); validators are committed only when
 a run finishes normally, so a run killed half-way does not turn the next run's listing requests
 into 304s that hide the articles it never fetched.
+
+Until their file is closed, digests wait in `pending_digests`, a TEMP table of this connection
+(SQLite's page cache, spilled to a temporary file): a WARC file holds up to `ARCHIVE_MAX_SIZE`
+of captures, tens of thousands of pages, whose digests would otherwise stay in Python memory
+(~0.5 KB each) for the whole run. A crash loses the TEMP table with the process, as it should.
 """
 
 from __future__ import annotations
@@ -56,32 +61,39 @@ class CaptureIndex:
         self._db.execute("CREATE TABLE IF NOT EXISTS validators (url TEXT PRIMARY KEY, etag TEXT,"
                          " last_modified TEXT, filename TEXT, offset INTEGER, length INTEGER, record_id TEXT,"
                          " digest TEXT, date TEXT)")
-        self._pending_digests: dict[str, Stored] = {}   # by file name, until that file is closed
+        # digests of records in files not closed yet (see module docstring): this connection only
+        self._db.execute("CREATE TEMP TABLE IF NOT EXISTS pending_digests (digest TEXT PRIMARY KEY, url TEXT,"
+                         " filename TEXT, offset INTEGER, length INTEGER, record_id TEXT, date TEXT)")
+        self._db.execute("CREATE INDEX IF NOT EXISTS temp.pending_digests_file ON pending_digests(filename)")
         self._pending_validators: dict[str, tuple[str | None, str | None, Stored]] = {}
 
     # -- digests -----------------------------------------------------------------------
     def find_payload(self, digest: str) -> Stored | None:
-        hit = self._pending_digests.get(digest)
-        if hit is not None:
-            return hit
-        row = self._db.execute("SELECT url, filename, offset, length, record_id, date FROM digests WHERE digest=?",
-                               (digest,)).fetchone()
-        if row is None:
-            return None
-        return Stored(row[0], CaptureRef(row[1], row[2], row[3], row[4], digest, row[5]))
+        """The first stored record with this payload digest: this run's (file still open) first."""
+        for table in ("temp.pending_digests", "main.digests"):
+            row = self._db.execute(f"SELECT url, filename, offset, length, record_id, date FROM {table}"
+                                   " WHERE digest=?", (digest,)).fetchone()
+            if row is not None:
+                return Stored(row[0], CaptureRef(row[1], row[2], row[3], row[4], digest, row[5]))
+        return None
 
     def add_payload(self, url: str, ref: CaptureRef) -> None:
-        self._pending_digests.setdefault(ref.payload_digest, Stored(url, ref))
+        """Remember where this payload was first stored (published when its file closes)."""
+        self._db.execute("INSERT OR IGNORE INTO temp.pending_digests VALUES (?,?,?,?,?,?,?)",
+                         (ref.payload_digest, url, ref.filename, ref.offset, ref.length, ref.record_id, ref.date))
+
+    def pending_payloads(self) -> int:
+        """Digests waiting for their WARC file to close."""
+        return int(self._db.execute("SELECT count(*) FROM temp.pending_digests").fetchone()[0])
 
     def file_closed(self, path: Path) -> None:
         """The WARC file `path` is closed: its records are durable, publish their digests."""
         name = path.name
-        rows = [(d, s.url, s.ref.filename, s.ref.offset, s.ref.length, s.ref.record_id, s.ref.date)
-                for d, s in self._pending_digests.items() if s.ref.filename == name]
-        if rows:
-            self._db.executemany("INSERT OR IGNORE INTO digests VALUES (?,?,?,?,?,?,?)", rows)
-        for row in rows:
-            self._pending_digests.pop(row[0], None)
+        self._db.execute("BEGIN")
+        self._db.execute("INSERT OR IGNORE INTO main.digests SELECT digest, url, filename, offset, length,"
+                         " record_id, date FROM temp.pending_digests WHERE filename=?", (name,))
+        self._db.execute("DELETE FROM temp.pending_digests WHERE filename=?", (name,))
+        self._db.execute("COMMIT")
 
     # -- validators --------------------------------------------------------------------
     def validators(self, url: str) -> Validators | None:

@@ -6,6 +6,9 @@ docstring says which of these drive it.
 - `HEALTHCRAWL_CONTACT`: URL or mailto: named in the User-Agent.
 - `SOURCES_DIR`: folder of source specs (default: the packaged `spiders/specs`).
 - `CRAWL_MAX_PAGES`: request budget of an ad-hoc crawl (`--max-pages`).
+- `CRAWL_SITEMAP_BATCH`: articles a sitemap announces wait as URLs and are scheduled this many
+  per download slot whenever Scrapy's scheduler runs empty, so memory does not grow with the
+  sitemap (0 = all as they are read; distributed mode always does that, see `spiders.sitemap`).
 - `ARCHIVE_*`: WARC capture (`ARCHIVE_ENABLED`, `ARCHIVE_PREFIX`, `ARCHIVE_MAX_SIZE`,
   `ARCHIVE_HOST_TAG`, `ARCHIVE_REVISITS`, `ARCHIVE_GZIP_LEVEL`) and offline re-crawl (`ARCHIVE_REPLAY_FROM`).
 - `HARVEST_CONDITIONAL`: conditional requests for listings, feeds and sitemaps.
@@ -56,6 +59,7 @@ DOWNLOAD_HANDLERS = {"file": None, "data": None, "ftp": None, "s3": None}
 
 HEALTHCRAWL_OUT = "output"
 CRAWL_MAX_PAGES = 0  # `healthcrawl crawl --max-pages`: requests allowed to the network, 0 = no limit
+CRAWL_SITEMAP_BATCH = 100  # announced articles scheduled per download slot when the scheduler is empty
 SOURCES_DIR = None
 
 ARCHIVE_ENABLED = True

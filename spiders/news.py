@@ -57,7 +57,7 @@ class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
             if url in followed or not url.startswith(("http://", "https://")):
                 continue  # handled already, or javascript:/mailto:/tel: — nothing to fetch
             followed.add(url)
-            if not self.is_seen(url):
+            if not self.is_announced(url) and not self.is_seen(url):  # announced: the sitemap fetches it
                 request = self.article_request(spec, url)  # checks the scope
                 if request is not None:
                     yield request

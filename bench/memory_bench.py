@@ -3,7 +3,7 @@
     python bench/memory_bench.py [--sizes 2000,20000] [--workers 0]
 
 For each size: the full-pipeline crawl of the generated site that makes the WARC collection
-(`bench.collection`; the crawl is the measurement, so it runs once per size and is cached —
+(`bench.collection`; the crawl is the measurement, so it runs once per size and commit and is cached —
 set `HEALTHCRAWL_BENCH_CACHE` to a fresh folder to measure again) and a replay of that
 collection (`bench/replay_once.py`, with `--workers`), each in its own child process; peak RSS
 is the child's own high-water mark (`VmHWM`; `ru_maxrss` would include this driver's memory

@@ -105,6 +105,9 @@ class Extractor:
         return Lexicon.load(self.lexicon_path or DEFAULT_LEXICON)
 
 
+_PARSER = threading.local()
+
+
 def _html_parser() -> lxml.html.HTMLParser:
     """lxml's HTML parser with a C-level element class lookup: every element is a plain
     `HtmlElement` (what trafilatura accepts) instead of lxml.html's per-tag Python lookup,
@@ -118,9 +121,6 @@ def _html_parser() -> lxml.html.HTMLParser:
             pi=lxml.html.HtmlProcessingInstruction, entity=lxml.html.HtmlEntity))
         _PARSER.html = parser
     return parser
-
-
-_PARSER = threading.local()
 
 
 BINARY_NUL_SHARE = 0.01  # NUL bytes in the first 2 KiB above this share: a binary file
@@ -265,7 +265,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
     dateline_author(lines, fields)
     text, finish_flags = finish_text(lines, layout.headings)
-    if len(_WS.sub("", text)) < extractor.min_text_chars:
+    if _chars(text) < extractor.min_text_chars:
         raise NotAnArticle("no-main-text", f"{url}: main text shorter than {extractor.min_text_chars} characters")
     return Extraction(
         title=fields.title, text=text, published=fields.published, source=fields.source,

@@ -24,17 +24,13 @@ DEFAULT_LEXICON = Path(__file__).with_name("lexicon.toml")
 
 @dataclass(frozen=True)
 class Pattern:
-    """One boilerplate pattern from the lexicon."""
+    """One boilerplate pattern from the lexicon: it matches a stripped line of at most
+    `max_chars` characters (any length when None) that `regex` finds something in."""
 
     category: str
     regex: re.Pattern[str]
     scope: str
     max_chars: int | None = None
-
-    def matches(self, line: str) -> bool:
-        if self.max_chars is not None and len(line) > self.max_chars:
-            return False
-        return self.regex.search(line) is not None
 
 
 @dataclass(frozen=True)

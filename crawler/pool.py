@@ -98,12 +98,16 @@ def process_and_tag(page: CapturedPage, extractor: Extractor, region: Any = None
 WORKER_NICE = 5
 
 
-def _sign(result: Result, hasher: MinHasher | None) -> Result:
-    """Attach the article's MinHash signature (dedup then skips hashing it in the caller)."""
-    if hasher is not None and isinstance(result, Article):
-        signature = hasher.signature(result.text)
-        result._minhash = (hasher.key, None if signature is None else signature.tobytes())
-    return result
+def _run(jobs: list[Job], extractor: Extractor, hasher: MinHasher | None = None) -> list[Result]:
+    """The results of one message's jobs; with `hasher`, each article also gets its MinHash
+    signature (dedup then skips hashing it in the caller)."""
+    results = [process_and_tag(page, extractor, region, tag=tag) for page, region, tag in jobs]
+    if hasher is not None:
+        for result in results:
+            if isinstance(result, Article):
+                signature = hasher.signature(result.text)
+                result._minhash = (hasher.key, None if signature is None else signature.tobytes())
+    return results
 
 
 def _worker_main(inbound: Connection, outbound: Connection, extractor: Extractor,
@@ -134,7 +138,7 @@ def _worker_main(inbound: Connection, outbound: Connection, extractor: Extractor
         if not message:
             return
         jobs: list[Job] = pickle.loads(message)
-        results = [_sign(process_and_tag(page, extractor, region, tag=tag), hasher) for page, region, tag in jobs]
+        results = _run(jobs, extractor, hasher)
         try:
             outbound.send_bytes(pickle.dumps(results, protocol=pickle.HIGHEST_PROTOCOL))
         except (OSError, ValueError):
@@ -254,8 +258,7 @@ class ExtractionPool:
             if self._loop is not None:
                 self._loop.add_reader(fresh.conn.fileno(), self._readable, fresh)
         for message in held:
-            message.deliver([process_and_tag(page, self.extractor, region, tag=tag)
-                             for page, region, tag in message.jobs])
+            message.deliver(_run(message.jobs, self.extractor))
 
     # -- the crawl: one page at a time from the asyncio loop -------------------------------
     async def process(self, page: CapturedPage, region: Any = None, *, tag: bool = False) -> Result:

@@ -205,10 +205,10 @@ def _simplify_field(value: str | None, profile: str | None, min_hits: int) -> st
 LINK_LIST_SHARE = 0.5
 
 
-def _reject_link_lists(tree: lxml.html.HtmlElement, lines: list[str], url: str) -> None:
+def _reject_link_lists(tree: lxml.html.HtmlElement, index: TextIndex, lines: list[str], url: str) -> None:
     """A listing, index or navigation page: most of what trafilatura kept is the text of links
     (headlines pointing at articles). Such a page is no article (reason `link-list`)."""
-    anchors = {_WS.sub("", a.text_content()) for a in tree.iter("a")}
+    anchors = {index.text_of(a) for a in tree.iter("a")}
     anchors.discard("")
     if not anchors:
         return
@@ -242,7 +242,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     container = main_container_text(index)
     text = _trafilatura(layout.tree, url, extractor, len(container[0]) if container else 0)
     lines = [ln for ln in text.split("\n") if ln.strip()]
-    _reject_link_lists(tree, lines, url)
+    _reject_link_lists(tree, index, lines, url)
     if extractor.container_filter and lines:
         lines = _container_lines(index, container, lines)
     prepared = prepare_text("\n".join(lines), url=url, opencc_default=extractor.opencc_default,

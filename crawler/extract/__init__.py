@@ -234,6 +234,9 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
         tree = lxml.html.fromstring(html.encode("utf-8"), parser=_html_parser())
     except (ParserError, ValueError) as exc:
         raise NotAnArticle("not-html", f"{url}: cannot parse HTML: {exc}") from exc
+    # lxml.html.fromstring returns a fragment's only element (a child of <body>) for some
+    # inputs; everything below works on the whole document.
+    tree = tree.getroottree().getroot()
     meta = read_metadata(tree, html)
     lang = tree.get("lang") or None
     layout = prepare_layout(tree)

@@ -83,8 +83,10 @@ class TextIndex:
                     link_chars[outer] = link_chars.get(outer, 0) + size - start
             if tag in _DROP:
                 dropped -= 1
-            elif not dropped and (tag in _PARA or tag in _BLOCKY):
-                _score_block(el, tag, chunks, start, size, scores)
+            elif not dropped and open_ and (tag in _PARA or tag in _BLOCKY):
+                # parent and grandparent as the walk saw them: never an ancestor of the root
+                _score_block(el, tag, chunks, start, size, scores, open_[-1],
+                             open_[-2] if len(open_) > 1 else None)
             if el is not root:
                 tail = _squeeze(el.tail)
                 if tail:
@@ -98,8 +100,10 @@ class TextIndex:
 
 
 def _score_block(el: etree._Element, tag: str, chunks: list[str], start: int, end: int,
-                 scores: dict[etree._Element, float]) -> None:
-    """Add a paragraph-like block's score to its parent and half of it to its grandparent."""
+                 scores: dict[etree._Element, float], parent: etree._Element,
+                 grand: etree._Element | None) -> None:
+    """Add a paragraph-like block's score to its parent and half of it to its grandparent
+    (both inside the walked tree: a walk may start below the document root)."""
     if tag in _PARA:
         if end - start < 15:
             return
@@ -111,11 +115,7 @@ def _score_block(el: etree._Element, tag: str, chunks: list[str], start: int, en
     else:
         return
     score = 1 + len(_PUNCT.findall(text)) + min(len(text) / 100, 3)
-    parent = el.getparent()
-    if parent is None:
-        return
     scores[parent] = scores.get(parent, 0.0) + score
-    grand = parent.getparent()
     if grand is not None:
         scores[grand] = scores.get(grand, 0.0) + score / 2
 
@@ -145,7 +145,10 @@ def main_container_text(index: TextIndex, anchor: str = "") -> tuple[str, bool] 
     ranked: list[tuple[float, etree._Element]] = []
     rival = 0.0
     for el, score in index.scores.items():
-        start, end = index.spans[el]
+        span = index.spans.get(el)
+        if span is None:
+            continue
+        start, end = span
         linked = index.link_chars.get(el, 0)
         total = (end - start) or 1
         weighted = score * (1 - min(linked / total, 1.0))

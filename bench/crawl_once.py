@@ -2,7 +2,7 @@
 
     python bench/crawl_once.py URL --out DIR [--workers N] [--max-pages N] [--json FILE] [-s NAME=VALUE]
 
-Runs exactly what `healthcrawl crawl URL --out DIR --allow-private` runs (`crawler.runner.run_crawl`
+Runs exactly what `healthcrawl crawl URL --out DIR --allow-private` runs (`crawler.runs.harvest.run_crawl`
 with the same overrides as the CLI) plus the downloader settings the baseline spider uses
 (`bench.baseline_spider.CRAWL_SETTINGS`), then prints one JSON line: `pages`
 (response_received_count), `items` (items stored), `seconds` (crawler process start to end,
@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.baseline_spider import CRAWL_SETTINGS  # noqa: E402
 from bench.summary import peak_rss_kb  # noqa: E402
-from crawler.runner import run_crawl  # noqa: E402
+from crawler.runs.harvest import run_crawl  # noqa: E402
 
 
 def _cpu(who: int) -> float:

@@ -45,7 +45,7 @@ from corpus import CorpusArticle, generate  # noqa: E402
 from crawler.dedup import DedupSettings, Deduplicator  # noqa: E402
 from crawler.dedup.index import DedupIndex  # noqa: E402
 from crawler.dedup.minhash import band_keys, compact, normalise_for_shingling  # noqa: E402
-from crawler.page import content_hash  # noqa: E402
+from crawler.pages.process import content_hash  # noqa: E402
 
 
 def _quantiles(samples: list[float]) -> dict[str, float]:

@@ -3,7 +3,7 @@
     python bench/replay_once.py replay WARC_DIR --out DIR [--workers N]
     python bench/replay_once.py baseline WARC_DIR
 
-`replay`: `crawler.replay.run_replay(WARC_DIR, DIR, workers=N)` — what `healthcrawl replay`
+`replay`: `crawler.runs.replay.run_replay(WARC_DIR, DIR, workers=N)` — what `healthcrawl replay`
 runs (read records, extract, tag, dedup, store). `baseline`: bare `warcio.ArchiveIterator`
 over the same files and `trafilatura.extract` on every 200 HTML response, nothing stored.
 Prints one JSON line: `responses` (response records in the files), `seconds` (the work
@@ -53,7 +53,7 @@ def baseline(directory: Path) -> dict[str, Any]:
 
 
 def replay(directory: Path, out: Path, workers: int) -> dict[str, Any]:
-    from crawler.replay import run_replay
+    from crawler.runs.replay import run_replay
 
     responses = count_responses(directory)
     printed = io.StringIO()

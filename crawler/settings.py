@@ -93,7 +93,7 @@ TAGS_ENABLED = True
 
 GUARD_ALLOW_PRIVATE = False
 
-TWISTED_DNS_RESOLVER = "crawler.guard.GuardedResolver"
+TWISTED_DNS_RESOLVER = "crawler.security.guard.GuardedResolver"
 
 # ARCHIVE_REPLAY_FROM = "out/warc"  # answer every request from a WARC collection (offline)
 ARCHIVE_REPLAY_FROM = None

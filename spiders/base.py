@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
-from crawler.page import CapturedPage, fetched_at
+from crawler.pages.process import CapturedPage, fetched_at
 from spiders.spec import SourceSpec, adhoc_spec, load_specs, select_specs
 from spiders.xmlfeeds import FeedError, Link, parse_links
 

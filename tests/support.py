@@ -17,11 +17,11 @@ REPO = Path(__file__).resolve().parents[1]
 
 def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None,
             check: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run `python -m crawler.cli ARGS` from the repository root; returns the completed process."""
+    """Run `python -m crawler.runs.cli ARGS` from the repository root; returns the completed process."""
     full_env = dict(os.environ)
     full_env.update(env or {})
     full_env.setdefault("PYTHONUNBUFFERED", "1")
-    proc = subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=REPO, capture_output=True,
+    proc = subprocess.run([sys.executable, "-m", "crawler.runs.cli", *args], cwd=REPO, capture_output=True,
                           text=True, timeout=timeout, env=full_env)
     if check and proc.returncode != 0:
         raise AssertionError(f"healthcrawl {' '.join(args)} exited {proc.returncode}\n"

@@ -1,4 +1,4 @@
-"""`crawler.capture_index.CaptureIndex`: payload digests of records in a WARC file that is
+"""`crawler.store.capture_index.CaptureIndex`: payload digests of records in a WARC file that is
 still open are found by this run (revisits) but published to `captures.sqlite` — visible to
 later runs — only when that file is closed; a run that dies first leaves nothing behind."""
 
@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from archive.writer import CaptureRef
-from crawler.capture_index import CaptureIndex, payload_digest
+from crawler.store.capture_index import CaptureIndex, payload_digest
 
 
 def ref(filename: str, offset: int, body: bytes) -> CaptureRef:

@@ -135,7 +135,7 @@ def test_cdxj_index_matches_cdxj_indexer(demo_runs: dict[str, Any]) -> None:
 def test_two_demo_runs_at_once_one_is_skipped(tmp_path: Path) -> None:
     out = tmp_path / "out"
     port = str(free_port())
-    procs = [subprocess.Popen([__import__("sys").executable, "-m", "crawler.cli", "demo", "--out", str(out),
+    procs = [subprocess.Popen([__import__("sys").executable, "-m", "crawler.runs.cli", "demo", "--out", str(out),
                                "--port", port],
                               cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from crawler.export import ExportWarning, export, search_sqlite
+from crawler.store.export import ExportWarning, export, search_sqlite
 from crawler.items import Article, RegionTag
 
 NANMING = RegionTag(code="520102", name="南明区", full_name="贵州省贵阳市南明区", level="county", matched="南明区")

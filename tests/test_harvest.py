@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from support import REPO, families, read_items, run_cli
 
-from crawler.demo_run import render_specs
+from crawler.runs.demo import render_specs
 
 RUN_SPECIFIC = {"fetched_at", "warc_filename", "warc_offset"}
 
@@ -89,7 +89,7 @@ def strip_links(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _start(specs: Path, out: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "crawler.cli", "harvest", "--sources-dir", str(specs),
+    return subprocess.Popen([sys.executable, "-m", "crawler.runs.cli", "harvest", "--sources-dir", str(specs),
                              "--out", str(out), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=0"],
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from crawler.items import Article
-from crawler.page import content_hash
+from crawler.pages.process import content_hash
 from crawler.urls import article_id, canonicalize_url
 
 BASE = {

@@ -1,4 +1,4 @@
-"""crawler.lock.output_lock: one run per output folder; a refused run names the holder, even
+"""crawler.runs.lock.output_lock: one run per output folder; a refused run names the holder, even
 one that has only just taken the lock and not yet written its pid."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.lock import LOCK_NAME, LockHeld, output_lock
+from crawler.runs.lock import LOCK_NAME, LockHeld, output_lock
 
 
 def _hold_silently(out: Path) -> int:

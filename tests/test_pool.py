@@ -1,4 +1,4 @@
-"""crawler.pool.ExtractionPool: the same results as inline extraction, in order, from a plain
+"""crawler.pages.pool.ExtractionPool: the same results as inline extraction, in order, from a plain
 loop (replay) and from an asyncio loop (crawl); a killed worker loses no page."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pytest
 
 from crawler.extract import Extractor
-from crawler.page import CapturedPage
-from crawler.pool import ExtractionPool, process_and_tag
+from crawler.pages.process import CapturedPage
+from crawler.pages.pool import ExtractionPool, process_and_tag
 
 EX = Extractor()
 PARAGRAPHS = ["县域医共体建设持续推进，乡镇卫生院服务能力明显提升，群众在家门口就能看病就医。",
@@ -107,7 +107,7 @@ def _kill(pool: ExtractionPool, index: int) -> int:
 def test_killed_worker_loses_no_page(pool: ExtractionPool, expected: list[object],
                                      caplog: pytest.LogCaptureFixture) -> None:
     dead = _kill(pool, 0)
-    with caplog.at_level(logging.ERROR, logger="crawler.pool"):
+    with caplog.at_level(logging.ERROR, logger="crawler.pages.pool"):
         got = [r for _, _, r in pool.map_ordered(((page, n) for n, page in enumerate(PAGES)),
                                                  region_of=lambda _: REGION)]
     assert got == expected

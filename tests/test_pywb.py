@@ -5,7 +5,7 @@ free loopback port:
 
 - ``coll``: ``wb-manager init`` + ``wb-manager add`` of the WARC files (pywb indexes them);
 - ``ours``: a ``config.yaml`` collection that points at our own ``warc/index.cdxj``;
-- ``packed``: ``wb-manager add --unpack-wacz`` of the WACZ that ``crawler.wacz`` writes.
+- ``packed``: ``wb-manager add --unpack-wacz`` of the WACZ that ``crawler.store.wacz`` writes.
 
 pywb pins ``redis==2.10.6`` and brings ``brotlipy`` (which installs a second ``brotli``
 module), so it cannot share the project venv with scrapy-redis / redis>=5 and brotli>=1.2.
@@ -34,7 +34,7 @@ from filelock import FileLock
 from support import free_port, read_items, run_cli
 
 from archive.reader import read_record_at
-from crawler.wacz import write_wacz
+from crawler.store.wacz import write_wacz
 
 PYWB_VERSION = "2.10.0"
 PYWB_REQUIREMENT = f"pywb=={PYWB_VERSION}"

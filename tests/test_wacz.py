@@ -1,4 +1,4 @@
-"""crawler.wacz: a demo crawl packaged as WACZ 1.1.1, checked field by field and with the
+"""crawler.store.wacz: a demo crawl packaged as WACZ 1.1.1, checked field by field and with the
 `wacz validate` of the py-wacz package (in the `dev` extra). Replay of the WACZ in pywb is
 tested in test_pywb.py."""
 
@@ -20,7 +20,7 @@ from support import free_port, read_items, run_cli
 
 from archive.reader import read_record_at
 from archive.writer import WarcWriter
-from crawler.wacz import write_wacz
+from crawler.store.wacz import write_wacz
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 

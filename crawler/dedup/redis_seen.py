@@ -5,7 +5,7 @@ value = ``"<item_id or empty>\\t<fetched_at>"``. `add` uses HSETNX, so the first
 as in `SqliteSeenStore`. Adds are buffered in a pipeline and sent every `commit_every` adds and
 on `flush()`/`close()`; durability after that is Redis's own (AOF/RDB settings).
 
-Built by `crawler.state.RunState` when ``REDIS_URL`` is set (distributed mode), with key
+Built by `crawler.extensions.run_state.RunState` when ``REDIS_URL`` is set (distributed mode), with key
 ``healthcrawl:<DISTRIBUTED_CRAWL_NAME>:seen`` and a client from `crawler.distributed.connection`
 (bounded, logged retries). A `flush()` that fails drops the batch it was sending: those URLs are
 recorded again when their requests, still leased, are re-done (see `crawler.distributed.lease`).

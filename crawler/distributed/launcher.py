@@ -25,8 +25,8 @@ from typing import Any
 
 from crawler.distributed.connection import RedisUnavailable, check_reachable, safe_url
 from crawler.distributed.worker import result_path
-from crawler.filenames import safe_component
-from crawler.runner import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, RunOutcome
+from crawler.security.filenames import safe_component
+from crawler.runs.harvest import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, RunOutcome
 
 WORKERS_DIR = "workers"
 
@@ -121,7 +121,7 @@ def run_workers(out: Path, *, redis_url: str, workers: int, spider_kwargs: dict[
 def combine(out: Path, jobs: list[WorkerJob], *, redis_url: str, crawl_name: str, kind: str,
             seconds: float) -> RunOutcome:
     """One summary (and summed stats) for the runs of all workers."""
-    from crawler.run_report import TOTAL_KEYS
+    from crawler.report.run import TOTAL_KEYS
 
     totals: dict[str, Any] = {}
     for job in jobs:

@@ -1,6 +1,6 @@
 """The one switch: `REDIS_URL` set → the crawl is shared through Redis.
 
-`apply_distributed(settings)` is called by `crawler.runner.build_settings`; when ``REDIS_URL``
+`apply_distributed(settings)` is called by `crawler.runs.harvest.build_settings`; when ``REDIS_URL``
 is set it swaps, and only swaps, the shared parts:
 
 - ``SCHEDULER`` → `crawler.distributed.scheduler.LeasedScheduler` (scrapy-redis queue with
@@ -8,7 +8,7 @@ is set it swaps, and only swaps, the shared parts:
   ``SCHEDULER_QUEUE_CLASS`` → scrapy-redis's priority queue;
 - the seed-once spider middleware (only one worker sends the start requests);
 - ``ARCHIVE_HOST_TAG`` → the worker id, so WARC file names are unique per worker;
-- `crawler.state.RunState` then picks the Redis seen-store and near-duplicate index (it reads
+- `crawler.extensions.run_state.RunState` then picks the Redis seen-store and near-duplicate index (it reads
   ``REDIS_URL`` itself).
 
 Without ``REDIS_URL`` nothing changes: Scrapy's memory scheduler, SQLite seen-store and index.

@@ -3,7 +3,7 @@
 The job file (written by `crawler.distributed.launcher`) holds ``out`` (this worker's output
 folder), ``kind``, ``spider_kwargs`` and ``overrides`` (Scrapy settings, including
 ``REDIS_URL``, ``DISTRIBUTED_WORKER_ID`` and ``DISTRIBUTED_CRAWL_NAME``). The worker runs
-`crawler.runner.run_crawl` — the same crawl as a single process, with the Redis switch on —
+`crawler.runs.harvest.run_crawl` — the same crawl as a single process, with the Redis switch on —
 and writes ``{"exit_code", "stats", "summary"}`` to ``<JOB>.result.json``; its exit code is the
 crawl's. Logs go to stderr.
 """
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"crawler.distributed.worker: cannot read job file {job_path}: {exc}", file=sys.stderr)
         return 2
-    from crawler.runner import run_crawl
+    from crawler.runs.harvest import run_crawl
 
     outcome = run_crawl(out_dir=Path(job["out"]), spider_kwargs=job.get("spider_kwargs", {}),
                         overrides=job.get("overrides", {}), kind=job.get("kind", "crawl"))

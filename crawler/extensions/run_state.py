@@ -1,12 +1,170 @@
-"""Run-state extension: opens the output folder's state when the spider opens and closes it
-(WARC files renamed from `.open`, CDXJ index updated, stores flushed) when it closes."""
+"""Per-crawl state kept in the output folder (`HEALTHCRAWL_OUT`), and the extension that opens
+and closes it.
+
+`RunState.of(crawler)` builds, once per crawler, the objects every component shares: the WARC
+writer (`ARCHIVE_*`), the URL seen-store and the near-duplicate index (`DEDUP_*`). Nothing is
+global: two crawlers with two output folders share nothing. With `REDIS_URL` set (distributed
+mode, `crawler.distributed`) the seen-store and the index live in that Redis under the crawl's
+key prefix and are shared by every worker; the WARC writer stays per worker. `close()` is called by the
+`RunStateExtension` when the spider closes.
+"""
 
 from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 
-from crawler.state import RunState
+from crawler.urls import canonicalize_url
+
+if TYPE_CHECKING:
+    from archive.writer import WarcWriter
+    from crawler.store.capture_index import CaptureIndex
+    from crawler.dedup import Deduplicator
+
+logger = logging.getLogger(__name__)
+
+
+class RunState:
+    """Shared state of one crawl, rooted in one output folder."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        self.crawler = crawler
+        self.settings = settings
+        self.distributed = bool(settings.get("REDIS_URL"))
+        self.out_dir = Path(settings.get("HEALTHCRAWL_OUT") or "output")
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.warc_dir = self.out_dir / "warc"
+        self._writer: WarcWriter | None = None
+        self._seen: Any = None
+        self._dedup: Deduplicator | None = None
+        self._captures: CaptureIndex | None = None
+        self.recovered: list[Any] = []
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> "RunState":
+        state = getattr(crawler, "healthcrawl_state", None)
+        if state is None:
+            state = cls(crawler)
+            crawler.healthcrawl_state = state  # type: ignore[attr-defined]
+        return state
+
+    # -- archive ---------------------------------------------------------------------------
+    @property
+    def writer(self) -> "WarcWriter":
+        if self._writer is None:
+            from archive.cdxj import merge_into_index
+            from archive.recovery import recover_open_files
+            from archive.writer import WarcWriter
+
+            self.warc_dir.mkdir(parents=True, exist_ok=True)
+            self.recovered = recover_open_files(self.warc_dir)
+            for report in self.recovered:
+                logger.warning("recovered WARC left by a crash: %s", report)
+            if self.recovered:
+                merge_into_index(self.index_path, [r.final_path for r in self.recovered
+                                                   if r.final_path and r.final_path.name.endswith(".warc.gz")])
+            self._writer = WarcWriter(
+                self.warc_dir,
+                prefix=self.settings.get("ARCHIVE_PREFIX", "healthcrawl"),
+                max_size=self.settings.getint("ARCHIVE_MAX_SIZE", 1_000_000_000),
+                software="healthcrawl/0.1 (Scrapy capture middleware)",
+                warcinfo={"robots": "obey" if self.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                          "http-header-user-agent": self.settings.get("USER_AGENT", "")},
+                host_tag=self.settings.get("ARCHIVE_HOST_TAG", ""),
+                on_file_closed=self._file_closed,
+                gzip_level=self.settings.getint("ARCHIVE_GZIP_LEVEL", 6),
+            )
+        return self._writer
+
+    @property
+    def index_path(self) -> Path:
+        return self.warc_dir / "index.cdxj"
+
+    def _file_closed(self, path: Path) -> None:
+        """A WARC file was closed: add it to the CDXJ index and publish its payload digests."""
+        from archive.cdxj import merge_into_index
+
+        merge_into_index(self.index_path, [path])
+        self.captures.file_closed(path)
+
+    @property
+    def captures(self) -> "CaptureIndex":
+        if self._captures is None:
+            from crawler.store.capture_index import CaptureIndex
+
+            self._captures = CaptureIndex(self.out_dir)
+        return self._captures
+
+    # -- dedup -----------------------------------------------------------------------------
+    @property
+    def seen_store(self) -> Any:
+        """The URL seen-store (`seen.sqlite`), shared with the deduplicator; None when
+        `DEDUP_SEEN_STORE` is off."""
+        if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE", True) and self.distributed:
+            from crawler.dedup.redis_seen import RedisSeenStore
+            from crawler.distributed.context import Distributed
+
+            dist = Distributed.of(self.crawler)
+            self._seen = RedisSeenStore(dist.client(), key=dist.keys.seen,
+                                        commit_every=self.settings.getint("DEDUP_COMMIT_EVERY", 1000))
+        if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE", True):
+            from crawler.dedup import SEEN_FILENAME, SqliteSeenStore
+
+            self._seen = SqliteSeenStore(self.out_dir / SEEN_FILENAME,
+                                         commit_every=self.settings.getint("DEDUP_COMMIT_EVERY", 1000))
+        return self._seen
+
+    def seen_before(self, url: str) -> bool:
+        store = self.seen_store
+        return bool(store is not None and store.has(canonicalize_url(url)))
+
+    @property
+    def dedup(self) -> "Deduplicator":
+        if self._dedup is None:
+            from crawler.dedup import DedupSettings, Deduplicator
+
+            dedup_settings = DedupSettings.from_scrapy(self.settings)
+            index = None
+            if self.distributed:
+                from crawler.distributed.context import Distributed
+                from crawler.distributed.dedup_index import RedisDedupIndex
+
+                dist = Distributed.of(self.crawler)
+                index = RedisDedupIndex(dist.client(), dist.keys.dedup, dedup_settings.index_params(),
+                                        lock_timeout=dist.dedup_lock_timeout)
+            self._dedup = Deduplicator(self.out_dir, dedup_settings, seen_store=self.seen_store, index=index)
+        return self._dedup
+
+    def close(self, finished: bool = True) -> None:
+        """Close the WARC writer (renaming `.open` files, indexing them) and the stores.
+        Conditional-request validators are kept only when the run `finished` normally."""
+        if self._writer is not None:
+            self._writer.close()
+        if self._captures is not None:
+            if finished:
+                self._captures.commit_validators()
+            self._captures.close()
+        if not self.distributed:
+            if self._dedup is not None:
+                self._dedup.close()
+            if self._seen is not None:
+                self._seen.close()
+            return
+        import redis
+
+        try:
+            if self._dedup is not None:
+                self._dedup.close()
+            if self._seen is not None:
+                self._seen.close()
+        except redis.RedisError as exc:
+            # Redis gone: work not recorded there is re-done from its lease (crawler.distributed)
+            logger.error("closing the Redis seen-store/index failed: %s", exc)
 
 
 class RunStateExtension:

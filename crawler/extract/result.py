@@ -1,6 +1,6 @@
 """The result of extracting one page: what `crawler.extract.extract_page` returns.
 
-Plain data, no Scrapy. `crawler.page.process_page` turns it into an `Article` by adding the
+Plain data, no Scrapy. `crawler.pages.process.process_page` turns it into an `Article` by adding the
 identity fields (id, canonical URL, site, fetch time, WARC pointer, content hash).
 """
 

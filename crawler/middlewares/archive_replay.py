@@ -27,7 +27,7 @@ from scrapy.responsetypes import responsetypes
 from archive.cdxj import merge_into_index
 from archive.reader import DamagedRecordError, iter_warc_paths, read_record_at
 from archive.writer import CaptureRef
-from crawler.page import fetched_at
+from crawler.pages.process import fetched_at
 from crawler.urls import canonicalize_url
 
 logger = logging.getLogger(__name__)

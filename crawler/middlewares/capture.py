@@ -6,7 +6,7 @@ still gzip/br-encoded, redirects not yet followed) and the request as finally se
 response it writes, through the run's `WarcWriter`:
 - a `request` + `response` pair; or
 - a `revisit` (identical-payload-digest) + `request` when the archive already holds the same
-  payload (`crawler.capture_index`); or
+  payload (`crawler.store.capture_index`); or
 - a `revisit` (server-not-modified) + `request` for a 304 answer to a conditional request.
 Listing, feed and sitemap requests are made conditional (`If-None-Match` /
 `If-Modified-Since`) from the validators of their last 200 response. The record pointer goes
@@ -29,9 +29,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from crawler.capture_index import Stored, payload_digest
-from crawler.page import fetched_at
-from crawler.state import RunState
+from crawler.store.capture_index import Stored, payload_digest
+from crawler.pages.process import fetched_at
+from crawler.extensions.run_state import RunState
 
 CONDITIONAL_KINDS = ("listing", "feed", "sitemap")
 

@@ -2,7 +2,7 @@
 
 `PrivateAddressMiddleware` (order 55, before anything else touches the request) refuses requests
 to IP literals in private, loopback and link-local ranges, to `localhost`, and to any scheme but
-http/https. Host names are checked after resolution by `crawler.guard.GuardedResolver`.
+http/https. Host names are checked after resolution by `crawler.security.guard.GuardedResolver`.
 Settings: `GUARD_ALLOW_PRIVATE`. Stats: `guard/refused`.
 
 `RedirectGuardMiddleware` (order 605, so its `process_response` runs just before Scrapy's
@@ -27,7 +27,7 @@ from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from w3lib.url import safe_url_string
 
-from crawler.guard import is_forbidden_ip
+from crawler.security.guard import is_forbidden_ip
 
 logger = logging.getLogger(__name__)
 

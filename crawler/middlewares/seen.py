@@ -12,7 +12,7 @@ from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.state import RunState
+from crawler.extensions.run_state import RunState
 
 
 class SeenStoreMiddleware:

@@ -1,7 +1,7 @@
 """Process-page stage: `CapturedPage` in, `Article` out (or dropped with a reason).
 
-Calls `crawler.page.process_page` — the same function replay and `healthcrawl extract` use.
-With `EXTRACT_WORKERS` > 0 the work runs in a `crawler.pool.ExtractionPool` of that many
+Calls `crawler.pages.process.process_page` — the same function replay and `healthcrawl extract` use.
+With `EXTRACT_WORKERS` > 0 the work runs in a `crawler.pages.pool.ExtractionPool` of that many
 worker processes so the reactor thread stays free and every core is used (a negative value
 means one per CPU); 0 runs it inline. A page crosses to a worker without its capture
 reference and comes back as an `Article` or a `(reason, message)` pair.
@@ -41,11 +41,11 @@ from crawler.dedup import DedupSettings
 from crawler.dedup.minhash import MinHasher
 from crawler.extract import Extractor
 from crawler.items import Article
-from crawler.page import CapturedPage
-from crawler.pool import ExtractionPool, Result, pool_size, process_and_tag
-from crawler.state import RunState
+from crawler.pages.process import CapturedPage
+from crawler.pages.pool import ExtractionPool, Result, pool_size, process_and_tag
+from crawler.extensions.run_state import RunState
 from crawler.urls import canonicalize_url
-from crawler.versions import extraction_summary
+from crawler.pages.provenance import extraction_summary
 
 __all__ = ["ProcessPagePipeline", "extractor_from_settings", "source_spec"]
 

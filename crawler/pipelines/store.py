@@ -18,8 +18,8 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import Article
-from crawler.postprocess import link_duplicates
-from crawler.state import RunState
+from crawler.pages.stages import link_duplicates
+from crawler.extensions.run_state import RunState
 from crawler.store.jsonl import JsonLinesWriter, StoreError
 from crawler.urls import canonicalize_url
 

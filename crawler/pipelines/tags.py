@@ -16,7 +16,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import Article
 from crawler.pipelines.process import source_spec
-from crawler.postprocess import tag_article
+from crawler.pages.stages import tag_article
 
 
 class TagPipeline:

@@ -9,7 +9,7 @@ import opencc
 import pytest
 
 from crawler.dedup import DedupSettings, Deduplicator, DedupVerdict, dedup_report
-from crawler.page import content_hash
+from crawler.pages.process import content_hash
 from crawler.urls import article_id, canonicalize_url
 
 BODY = [

@@ -21,7 +21,7 @@ import pytest
 from distributed_kit import families, fetch_counts, items_of, log_text, start_workers, wait, wait_for
 
 from crawler.demo.server import DemoServer
-from crawler.demo_run import render_specs
+from crawler.runs.demo import render_specs
 from crawler.distributed.keys import CrawlKeys
 
 pytestmark = pytest.mark.redis
@@ -179,7 +179,7 @@ def test_redis_gone_stops_cleanly_and_the_next_run_finishes(site: dict[str, Any]
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.run([sys.executable, "-m", "crawler.cli", *args], cwd=REPO, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "crawler.runs.cli", *args], cwd=REPO, capture_output=True, text=True,
                           timeout=180, env=env)
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from crawler.dedup import DedupSettings, Deduplicator, DedupVerdict
 from crawler.distributed.dedup_index import RedisDedupIndex
-from crawler.page import content_hash
+from crawler.pages.process import content_hash
 from crawler.urls import article_id, canonicalize_url
 
 pytestmark = pytest.mark.redis

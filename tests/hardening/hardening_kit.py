@@ -45,12 +45,12 @@ def _peak():
                     out.write(line.split()[1])
 atexit.register(_peak)
 sys.argv = ['healthcrawl', *sys.argv[1:]]
-runpy.run_module('crawler.cli', run_name='__main__', alter_sys=True)
+runpy.run_module('crawler.runs.cli', run_name='__main__', alter_sys=True)
 """
 
 
 def run_cli(*args: str, timeout: float = 90, env: dict[str, str] | None = None) -> CliResult:
-    """Run `python -m crawler.cli ARGS…` from the repository root; measure its peak memory."""
+    """Run `python -m crawler.runs.cli ARGS…` from the repository root; measure its peak memory."""
     with tempfile.TemporaryDirectory() as tmp:
         peak_file = Path(tmp) / "peak"
         proc = subprocess.run([sys.executable, "-c", _WRAPPER, *args], cwd=REPO, capture_output=True,

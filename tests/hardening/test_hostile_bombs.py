@@ -75,7 +75,7 @@ def test_replay_caps_bombs_from_the_warc(crawled: tuple[Path, CliResult], tmp_pa
     assert "over cap" in result.stdout or "content-encoding" in result.stdout, result.stdout
     assert "offset" in result.stdout
     assert len(items(tmp_path / "replay")) == 3
-    # Replay's cap is fixed at 50 MB (crawler/replay.py does not read DOWNLOAD_MAXSIZE), and a
+    # Replay's cap is fixed at 50 MB (crawler/runs/replay.py does not read DOWNLOAD_MAXSIZE), and a
     # capped body is held a few times over while decoding: bounded, but not by the crawl's cap.
     assert "52428800" in result.stdout
     assert result.maxrss_mb < REPLAY_MEMORY_LIMIT_MB, f"replay peak memory {result.maxrss_mb:.0f} MB"

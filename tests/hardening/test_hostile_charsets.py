@@ -1,4 +1,4 @@
-"""Lying charsets and hostile text, through `crawler.page.process_page` (the function the crawl,
+"""Lying charsets and hostile text, through `crawler.pages.process.process_page` (the function the crawl,
 replay and `healthcrawl extract` share): the text comes out right, or carries a quality flag
 (`charset-mismatch`, `lost-bytes`) when the page cannot be decoded cleanly. OpenCC and the
 normalisers fed lone surrogates, NUL and 10 MB strings never abort."""
@@ -9,7 +9,7 @@ import pytest
 
 from crawler.extract import Extractor
 from crawler.extract.normalise import converter, normalise_text
-from crawler.page import CapturedPage, NotAnArticle, process_page
+from crawler.pages.process import CapturedPage, NotAnArticle, process_page
 
 EX = Extractor()
 SENTENCE = "市卫生健康委员会今天召开新闻发布会，通报了全市基层医疗卫生服务能力提升工作的最新进展。"

@@ -1,4 +1,4 @@
-"""File names from untrusted text stay inside their folder: `crawler.filenames.safe_component`,
+"""File names from untrusted text stay inside their folder: `crawler.security.filenames.safe_component`,
 WARC names built from a host tag and prefix (`archive.naming`), and source spec names (checked
 by regex in `spiders.spec`)."""
 
@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from archive.naming import sanitise_tag, warc_name
 from archive.writer import WarcWriter
-from crawler.filenames import safe_component, safe_join
+from crawler.security.filenames import safe_component, safe_join
 from spiders.spec import SpecError, load_specs
 
 HOSTILE = ["../etc/passwd", "..", ".", "", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "%252e%252e%252f", "a\x00b",

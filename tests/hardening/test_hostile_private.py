@@ -18,9 +18,9 @@ from twisted.internet import defer
 from twisted.internet.base import ThreadedResolver
 from twisted.internet.error import DNSLookupError
 
-from crawler.guard import GuardedResolver, is_forbidden_ip
+from crawler.security.guard import GuardedResolver, is_forbidden_ip
 from crawler.middlewares.guard import PrivateAddressMiddleware
-from crawler.runner import build_settings
+from crawler.runs.harvest import build_settings
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Package a crawl's WARC files as one WACZ 1.1.1 file for ReplayWeb.page or pywb.
 
-    from crawler.wacz import write_wacz
+    from crawler.store.wacz import write_wacz
     write_wacz(Path("out/warc"), Path("healthcrawl.wacz"), title="healthcrawl demo crawl")
 
 Layout of the ZIP (WACZ 1.1.1, https://specs.webrecorder.net/wacz/1.1.1/):
@@ -46,9 +46,9 @@ from pathlib import Path
 from typing import Any
 
 from archive.cdxj import cdxj_lines_for_file
-from crawler.versions import package_version
+from crawler.pages.provenance import package_version
 
-logger = logging.getLogger("crawler.wacz")
+logger = logging.getLogger("crawler.store.wacz")
 
 WACZ_VERSION = "1.1.1"
 INDEX_PATH = "indexes/index.cdx"

@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crawler.runner import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, RunOutcome
+from crawler.runs.harvest import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, RunOutcome
 
 
 class UsageError(Exception):
@@ -132,7 +132,7 @@ def _finish(outcome: RunOutcome) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from crawler.demo_run import run_demo
+    from crawler.runs.demo import run_demo
 
     return _finish(run_demo(args.out, overrides=_overrides(args), generation=args.generation,
                             redis_url=args.redis_url, workers=args.workers, port=args.port))
@@ -146,7 +146,7 @@ def cmd_serve_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.runner import run_crawl
+    from crawler.runs.harvest import run_crawl
     from spiders.spec import SpecError, adhoc_spec
 
     try:
@@ -164,7 +164,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
-    from crawler.runner import run_crawl
+    from crawler.runs.harvest import run_crawl
     from spiders.spec import SpecError, load_specs, select_specs
 
     try:
@@ -191,7 +191,7 @@ def _run_distributed(args: argparse.Namespace, spider_kwargs: dict[str, Any], ov
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from crawler.extract import Extractor
-    from crawler.page import CapturedPage, NotAnArticle, fetched_at, process_page
+    from crawler.pages.process import CapturedPage, NotAnArticle, fetched_at, process_page
 
     try:
         body = args.file.read_bytes()
@@ -205,7 +205,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except NotAnArticle as exc:
         print(f"healthcrawl extract: {args.file}: no article ({exc.reason}: {exc})", file=sys.stderr)
         return EXIT_FAILURES
-    from crawler.postprocess import tag_article
+    from crawler.pages.stages import tag_article
 
     tag_article(article, None)
     print(article.model_dump_json(indent=2))
@@ -213,13 +213,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    from crawler.replay import run_replay
+    from crawler.runs.replay import run_replay
 
     return run_replay(args.paths, args.out, workers=args.workers, max_body=args.max_body)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from crawler.export import export
+    from crawler.store.export import export
 
     missing = [str(p) for p in args.items if not p.is_file()]
     if missing:
@@ -230,7 +230,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_wacz(args: argparse.Namespace) -> int:
-    from crawler.wacz import write_wacz
+    from crawler.store.wacz import write_wacz
 
     try:
         path = write_wacz(args.warc_dir, args.out, title=args.title)

@@ -1,6 +1,6 @@
 """Export JSON-lines item files to Parquet, CSV or SQLite for analysis.
 
-    from crawler.export import export
+    from crawler.store.export import export
     n = export([Path("out/items/items-0001.jsonl")], "parquet", Path("articles.parquet"))
 
 Input: our item files, one `Article.model_dump_json()` per line. Every line is validated as an

@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from crawler.lock import LockHeld, output_lock
-from crawler.runner import EXIT_FAILURES, RunOutcome, run_crawl
+from crawler.runs.lock import LockHeld, output_lock
+from crawler.runs.harvest import EXIT_FAILURES, RunOutcome, run_crawl
 
-DEMO_SPECS = Path(__file__).parent / "demo_specs"
+DEMO_SPECS = Path(__file__).parents[1] / "demo_specs"
 DEMO_PORT = 8765
 
 

@@ -2,7 +2,7 @@
 
 `tag_article` fills the region and topic fields (`crawler.tags`); `link_duplicates` asks
 the deduplicator and sets `duplicate_of`. The Scrapy pipelines (`crawler.pipelines.tags`,
-`crawler.pipelines.dedup`) and replay (`crawler.replay`) call exactly these, so an item is
+`crawler.pipelines.dedup`) and replay (`crawler.runs.replay`) call exactly these, so an item is
 the same whichever way it was made.
 """
 

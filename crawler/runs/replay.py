@@ -11,7 +11,7 @@ copies. Files from other tools (no healthcrawl warcinfo) replay every 200 HTML r
 file order. `revisit` records are resolved to the payload they refer to, across files.
 
 `workers` > 0 (`--workers N`; negative: one per CPU) extracts in a pool of worker processes
-(`crawler.pool.ExtractionPool`), where articles are also tagged; pages are sent in order-preserving batches, so
+(`crawler.pages.pool.ExtractionPool`), where articles are also tagged; pages are sent in order-preserving batches, so
 the items and their order are the same as with `workers=0`. Memory stays flat with the
 collection's size: at most `PENDING_LIMIT` records are held for their metadata record, the
 pool holds a bounded window of pages, and only a record id → (file, offset) map (about 150
@@ -39,10 +39,10 @@ from archive.reader import (ArchivedRecord, DamagedRecord, DamagedRecordError, i
                             read_record_at)
 from crawler.extract import Extractor
 from crawler.items import Article
-from crawler.lock import LockHeld, output_lock
-from crawler.page import CapturedPage, fetched_at
-from crawler.pool import ExtractionPool, pool_size, safe_process
-from crawler.postprocess import link_duplicates, tag_article
+from crawler.runs.lock import LockHeld, output_lock
+from crawler.pages.process import CapturedPage, fetched_at
+from crawler.pages.pool import ExtractionPool, pool_size, safe_process
+from crawler.pages.stages import link_duplicates, tag_article
 from crawler.store.jsonl import JsonLinesWriter
 
 logger = logging.getLogger(__name__)
@@ -254,7 +254,7 @@ class _Progress:
 
 def _report(stats: ReplayStats, out_dir: Path, started: dt.datetime, code: int, items_offset: int) -> None:
     """The same run report a crawl writes (JSON, text, HTML with charts), source "replay"."""
-    from crawler.run_report import write_run_report
+    from crawler.report.run import write_run_report
 
     counters: dict[str, Any] = {
         "finish_reason": "finished", "response_received_count": stats.offered, "item_scraped_count": stats.items,

@@ -1,9 +1,9 @@
 """Runs one crawl in this process: the settings, the lock, the report.
 
 `run_crawl()` is what `healthcrawl crawl`, `harvest` and `demo` call: it takes the output
-folder's lock (`crawler.lock`), builds Scrapy settings from `crawler.settings` plus the
+folder's lock (`crawler.runs.lock`), builds Scrapy settings from `crawler.settings` plus the
 command's overrides, runs the `news` spider through Scrapy's `CrawlerProcess`, then writes the
-run report (`crawler.run_report`) and returns an exit code:
+run report (`crawler.report.run`) and returns an exit code:
 0 finished (or skipped: another run holds the lock), 1 failures a person must look at
 (storage error, spider exceptions, nothing reachable), 3 interrupted (SIGTERM/SIGINT).
 """
@@ -22,7 +22,7 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.lock import LockHeld, output_lock
+from crawler.runs.lock import LockHeld, output_lock
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def run_crawl(*, out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[s
               kind: str = "crawl", take_lock: bool = True) -> RunOutcome:
     """Run the `news` spider once into `out_dir` (see module docstring for exit codes).
     `take_lock=False` when the caller already holds the output folder's lock."""
-    from crawler.run_report import write_run_report
+    from crawler.report.run import write_run_report
     from spiders.news import NewsSpider
 
     try:

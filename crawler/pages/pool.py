@@ -43,8 +43,8 @@ from typing import Any, TypeVar
 from crawler.dedup.minhash import MinHasher
 from crawler.extract import Extractor
 from crawler.items import Article
-from crawler.page import CapturedPage, NotAnArticle, process_page
-from crawler.postprocess import tag_article
+from crawler.pages.process import CapturedPage, NotAnArticle, process_page
+from crawler.pages.stages import tag_article
 
 __all__ = ["ExtractionPool", "Result", "pool_size", "process_and_tag", "safe_process"]
 
@@ -149,7 +149,7 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["crawler.pool", "crawler.page", "crawler.extract"])
+        context.set_forkserver_preload(["crawler.pages.pool", "crawler.pages.process", "crawler.extract"])
         return context
     return multiprocessing.get_context("spawn")
 

@@ -1,0 +1,1 @@
+"""Security helpers: the private-address guard (DNS resolver) and safe file names."""

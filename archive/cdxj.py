@@ -10,8 +10,9 @@ resource/metadata records whose Content-Type is exactly ``application/warc-field
 function cdxj-indexer uses. Files are sorted by line (plain string order) and identical
 lines are written once, as ``cdxj-indexer --sort`` does; pywb can use the index directly.
 
-Indexing reads only record headers: bodies are never decompressed into memory.
-Damaged records are left out of the index and logged on ``archive.cdxj``.
+Records come from :func:`archive.reader.iter_records` (the one reader). Damaged records and
+records without an offset of their own (several records in one gzip member) are left out of
+the index, logged on ``archive.cdxj`` and handed to ``on_damage``.
 
 :func:`write_index` rebuilds ``WARC_DIR/index.cdxj`` from every closed WARC;
 :func:`merge_into_index` adds the lines of newly closed files to an existing sorted index
@@ -28,23 +29,13 @@ import os
 import re
 import tempfile
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import surt as _surt
 from warcio.timeutils import iso_date_to_timestamp
 
-from archive.members import member_end, read_member
-from archive.reader import (
-    HEADER_ALLOWANCE,
-    _Bad,
-    _decode_header,
-    _get,
-    _header_lines,
-    _parse_warc_headers,
-    iter_records,
-    iter_warc_paths,
-)
+from archive.reader import ArchivedRecord, DamagedRecord, iter_records, iter_warc_paths
 
 logger = logging.getLogger("archive.cdxj")
 
@@ -61,37 +52,42 @@ def surt(url: str) -> str:
         return url
 
 
-def cdxj_lines_for_file(path: str | Path) -> Iterator[str]:
-    """CDXJ lines (without newline) for the indexable records of one WARC, in file order."""
+def cdxj_lines_for_file(path: str | Path, *, on_damage: Callable[[DamagedRecord], None] | None = None,
+                        max_body: int | None = None) -> Iterator[str]:
+    """CDXJ lines (without newline) for the indexable records of one archive, in file order.
+
+    Damaged records, and records that share a gzip member with others (they have no offset
+    of their own), are left out: each is logged and passed to ``on_damage`` when given.
+    """
     path = Path(path)
-    if not path.name.endswith(".gz"):
-        yield from _lines_plain(path)
-        return
-    with open(path, "rb") as fh:
-        offset = 0
-        while True:
-            member = read_member(fh, offset, HEADER_ALLOWANCE)
-            if member.status == "ok":
-                length = member.length
-            elif member.status == "over-cap":
-                end = member_end(fh, offset)
-                if end is None:
-                    logger.warning("archive: %s offset %d: damaged gzip member; index stops here", path, offset)
-                    return
-                length = end - offset
-            elif member.status == "eof":
-                return
-            else:
-                logger.warning("archive: %s offset %d: %s; index stops here", path, offset, member.error)
-                return
-            try:
-                line = _line(member.data, path, offset, length)
-            except _Bad as bad:
-                logger.warning("archive: %s offset %d: %s; record not indexed", path, offset, bad.reason)
-                line = None
-            if line is not None:
-                yield line
-            offset += length
+    kwargs = {} if max_body is None else {"max_body": max_body}
+    for item in iter_records(path, verify_digests=False, decode_payload=False, **kwargs):
+        if isinstance(item, DamagedRecord):
+            if item.lost:
+                logger.warning("archive: %s: %s; record not indexed", item.where(), item.reason)
+            if on_damage is not None:
+                on_damage(item)
+            continue
+        if item.rec_type not in INDEXED_TYPES:
+            continue
+        if not item.addressable:
+            note = DamagedRecord(item.filename, item.offset, f"{item.rec_type} record {item.url} shares its gzip "
+                                 "member with other records: no offset to index (fix with: warcio recompress "
+                                 "IN OUT)", item.path, True, item.member)
+            logger.warning("archive: %s: %s", note.where(), note.reason)
+            if on_damage is not None:
+                on_damage(note)
+            continue
+        try:
+            line = _line(item)
+        except ValueError as exc:
+            note = DamagedRecord(item.filename, item.offset, f"bad WARC headers: {exc}", item.path, True, item.member)
+            logger.warning("archive: %s: %s; record not indexed", note.where(), note.reason)
+            if on_damage is not None:
+                on_damage(note)
+            continue
+        if line is not None:
+            yield line
 
 
 def write_index(warc_dir: str | Path, index_path: str | Path | None = None) -> Path:
@@ -126,69 +122,42 @@ def merge_into_index(index_path: str | Path, warc_paths: Iterable[str | Path]) -
 
 
 # ---------------------------------------------------------------------- internals
-def _line(data: bytes, path: Path, offset: int, length: int) -> str | None:
-    head_end = data.find(b"\r\n\r\n")
-    if head_end < 0:
-        raise _Bad("bad WARC headers: no end of headers")
-    warc = _parse_warc_headers(data[:head_end + 4])
-    rec_type = _get(warc, "WARC-Type") or ""
-    if rec_type not in INDEXED_TYPES:
-        return None
-    warc_ct = _get(warc, "Content-Type")
+def _line(record: ArchivedRecord) -> str | None:
+    """The CDXJ line cdxj-indexer writes for ``record`` (None: not indexed)."""
+    rec_type = record.rec_type
+    warc_ct = record.warc_header("Content-Type")
     if rec_type in ("resource", "metadata") and warc_ct == "application/warc-fields":
         return None
-    url = _get(warc, "WARC-Target-URI")
+    url = record.url
     if not url:
-        raise _Bad("no WARC-Target-URI")
-    if url.startswith("<") and url.endswith(">"):
-        url = url[1:-1]
-    url = url.replace(" ", "%20")
-    date = _get(warc, "WARC-Date")
-    if not date:
-        raise _Bad("no WARC-Date")
-
-    http = _http_headers(data[head_end + 4:], rec_type, url, warc)
+        raise ValueError("no WARC-Target-URI")
+    if not record.date:
+        raise ValueError("no WARC-Date")
+    timestamp = iso_date_to_timestamp(record.date)
+    if not timestamp.isdigit():
+        raise ValueError(f"WARC-Date {record.date!r} is not a date")
     entry: OrderedDict[str, str] = OrderedDict()
     entry["url"] = url
+    has_http = bool(record.http_statusline is not None or record.http_headers)
     if rec_type == "revisit":
         mime: str | None = "warc/revisit"
     elif rec_type == "response":
-        mime = _get(http[1], "Content-Type") if http else None
+        mime = record.http_header("Content-Type") if has_http else None
     else:
         mime = warc_ct
     if mime and rec_type != "revisit":
         mime = _MIME_SPLIT.split(mime, 1)[0].strip()
     if mime is not None:
         entry["mime"] = mime
-    if rec_type in ("response", "revisit") and http:
-        entry["status"] = _status_code(http[0])
-    digest = _get(warc, "WARC-Payload-Digest")
-    if not digest and rec_type != "revisit":
-        digest = _computed_digest(path, offset)
+    if rec_type in ("response", "revisit") and has_http:
+        entry["status"] = _status_code(record.http_statusline or "")
+    digest = record.payload_digest or record.stored_digest
     if digest is not None:
         entry["digest"] = digest
-    entry["length"] = str(length)
-    entry["offset"] = str(offset)
-    entry["filename"] = path.name
-    return f"{surt(url)} {iso_date_to_timestamp(date)} {json.dumps(entry)}"
-
-
-def _http_headers(block: bytes, rec_type: str, url: str,
-                  warc: list[tuple[str, str]]) -> tuple[str, list[tuple[str, str]]] | None:
-    """(status line, headers) the way warcio parses them, or None for records without."""
-    if rec_type not in ("response", "revisit") or not url.startswith(("http:", "https:")):
-        return None
-    if _get(warc, "Content-Length") == "0" or not block:
-        return None
-    end = block.find(b"\r\n\r\n")
-    head = block if end < 0 else block[:end]
-    lines = head.split(b"\r\n")
-    statusline = _decode_header(lines[0]).strip()
-    try:
-        headers = _header_lines(lines[1:], "HTTP")
-    except _Bad:
-        headers = []
-    return statusline, headers
+    entry["length"] = str(record.length)
+    entry["offset"] = str(record.offset)
+    entry["filename"] = record.filename
+    return f"{surt(url)} {timestamp} {json.dumps(entry)}"
 
 
 def _status_code(statusline: str) -> str:
@@ -196,38 +165,6 @@ def _status_code(statusline: str) -> str:
     parts = statusline.split(" ", 1)
     rest = parts[1].strip() if len(parts) > 1 else ""
     return rest.split(" ", 1)[0]
-
-
-def _computed_digest(path: Path, offset: int) -> str | None:
-    """Payload digest for a record that lacks the header (foreign files only)."""
-    import base64
-    import hashlib
-
-    from archive.reader import read_record_at
-
-    try:
-        record = read_record_at(path, offset, verify_digests=False, decode_payload=False)
-    except ValueError:
-        return None
-    return "sha1:" + base64.b32encode(hashlib.sha1(record.payload).digest()).decode()
-
-
-def _lines_plain(path: Path) -> Iterator[str]:
-    # Uncompressed WARCs are rare (we never write them); read records fully.
-    for item in iter_records(path, verify_digests=False, decode_payload=False):
-        if not hasattr(item, "rec_type"):
-            logger.warning("archive: %s offset %d: %s; record not indexed", path, item.offset, item.reason)
-            continue
-        with open(path, "rb") as fh:
-            fh.seek(item.offset)
-            data = fh.read(item.length)
-        try:
-            line = _line(data, path, item.offset, item.length)
-        except _Bad as bad:
-            logger.warning("archive: %s offset %d: %s; record not indexed", path, item.offset, bad.reason)
-            continue
-        if line is not None:
-            yield line
 
 
 def _dedup(lines: Iterable[str]) -> Iterator[str]:

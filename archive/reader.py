@@ -1,47 +1,90 @@
-"""Read WARC records back: sequential iteration with damage reports, and random access.
+"""The one archive reader: every WARC, ARC and WACZ file, with damage reports.
 
-:func:`iter_records` walks a ``*.warc.gz`` file one gzip member at a time (or a plain
-``*.warc`` file record by record) and yields :class:`ArchivedRecord` for every good record
-and :class:`DamagedRecord` (file, offset, reason) for every bad one; it never raises for
-damaged content and resynchronises on the next gzip header when it can. Damage reported:
-``bad gzip``, ``truncated record`` (file ends inside a record), ``bad Content-Length``,
-``block digest mismatch``, ``payload digest mismatch``, ``bad WARC headers``,
-``bad HTTP headers``, ``body over cap``, ``content-encoding error`` and ``whole-file gzip``
-(the reader refuses those and names the fix: ``warcio recompress IN OUT``).
+Records are parsed by warcio's ``ArcWarcRecordLoader`` (WARC and HTTP headers, ARC→WARC
+conversion, digests) and bodies decoded by warcio's readers (chunked transfer coding, gzip and
+deflate content coding, with warcio's fall-back to the stored bytes when a body is not really
+encoded); brotli and zstd are decoded here, with the same fall-back. So whatever warcio reads,
+this reads: LF-only headers, header lines without a colon, request records without the final
+blank line, base16/32/64/64url digests, ``<...>`` or spaced target URIs.
 
-``ArchivedRecord.payload`` is the entity body with transfer coding and content coding
-removed (gzip, x-gzip, deflate, br, zstd), decoded with a size cap ``max_body``; the HTTP
-headers are left exactly as stored, and ``content_encoding`` says which coding was removed.
-Pass ``decode_payload=False`` to get the body as stored instead (the CDXJ indexer does).
+Our own code only frames the bytes (:mod:`archive.framing`): the format comes from the first
+bytes (gzip, plain WARC, ARC, WACZ; LZ4/zstd/bzip2/xz are named as unsupported), whatever the
+file's name or its case. Gzip files are read member by member; a record that shares a member
+with others (multi-record members, whole-file gzip, ``cat a.warc.gz b.warc.gz``) is read too,
+with one warning per file, but is not addressable by offset (``ArchivedRecord.addressable`` is
+False; ``member_index`` says which record of the member it is). Sizes are capped (``max_body``).
 
-:func:`read_record_at` reads the single record at an offset (from a CDXJ line) and raises
-:class:`DamagedRecordError` naming file and offset when it is bad.
+Damage costs only the damaged record. :func:`iter_records` yields :class:`ArchivedRecord` for
+each good record and :class:`DamagedRecord` (file, offset, reason) for each bad one, and never
+raises for bad content. It resyncs on the next member or record header after a bad gzip
+member, a lying ``Content-Length`` (plain or gzip), junk between records or a cut file.
+Trailing NUL/whitespace padding is ignored. Reasons: ``bad gzip``, ``truncated record``,
+``bad Content-Length``, ``bad WARC headers``, ``block digest mismatch``, ``payload digest
+mismatch``, ``body over cap``, ``junk`` (bytes between records that are no record: ``lost`` is
+False, nothing was lost), ``unsupported``; and ``not one record per gzip member`` as a note
+(``lost`` False) for whole-file gzip.
+
+:func:`read_record_at` reads one record at an offset (from a CDXJ line, or a record's
+``offset``/``member_index``) and raises :class:`DamagedRecordError` naming file and offset.
+:func:`iter_warc_paths` expands folders into archive files (``.warc``, ``.warc.gz``, ``.arc``,
+``.arc.gz``, ``.wacz`` in any case; ``.open`` files are left for recovery). A WACZ is read
+through its ``archive/`` members: records carry ``path`` = the ``.wacz`` and ``member`` = the
+member name (``filename`` is the member's base name, as in the WACZ's own index).
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
-import zlib
+import io
+import logging
+import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from archive.members import find_next_magic, member_end, read_member
+from warcio.bufferedreaders import BufferedReader, ChunkedDataReader
+from warcio.digestverifyingreader import _compare_digest_rfc_3548
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
+from warcio.statusandheaders import StatusAndHeadersParserException
+from warcio.utils import Digester
+
+from archive.framing import (
+    MAX_LINE,
+    UNSUPPORTED,
+    GzipDamage,
+    GzipStream,
+    damaged_member_at,
+    find_next,
+    is_padding,
+    resync_gzip,
+    resync_plain,
+    sniff,
+    starts_record,
+)
+
+logger = logging.getLogger("archive.reader")
 
 DEFAULT_MAX_BODY = 50 * 1024 * 1024
 HEADER_ALLOWANCE = 1024 * 1024  # room for WARC + HTTP headers on top of max_body
-WARC_VERSIONS = (b"WARC/1.1", b"WARC/1.0", b"WARC/0.18", b"WARC/0.17")
 HTTP_RECORD_TYPES = ("response", "request", "revisit")
 RECOMPRESS_HINT = "fix with: warcio recompress IN OUT"
-KNOWN_CODINGS = ("gzip", "x-gzip", "deflate", "br", "zstd")
+ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
+_DRAIN = 256 * 1024
+_MAX_HEADER_LINES = 10_000
 
 
 @dataclass
 class ArchivedRecord:
-    """One good record. ``headers`` are the WARC headers (last value wins on repeats)."""
+    """One good record. ``headers`` are the WARC headers (last value wins on repeats).
+
+    ``payload`` is the entity body with transfer coding removed and (``payload_decoded``)
+    content coding removed too; ``content_encoding`` names the coding removed. ``length`` is
+    the record's size in the file (the gzip member for ``.warc.gz``); it is 0 and
+    ``addressable`` False for a record that shares its gzip member with other records.
+    """
 
     filename: str
     offset: int
@@ -62,6 +105,12 @@ class ArchivedRecord:
     content_encoding: str | None = None    # coding removed from payload (None: none / not decoded)
     payload_decoded: bool = True
     path: Path | None = None
+    member: str | None = None              # WACZ member name ("archive/x.warc.gz") or None
+    member_index: int = 0                  # n-th record of its gzip member (0: the first)
+    addressable: bool = True
+    source_format: str = "warc"            # "warc" or "arc" (converted by warcio)
+    payload_length: int = 0                # bytes of the stored body (before content decoding)
+    stored_digest: str | None = None       # sha1 of the stored body when the record has no payload digest
 
     def http_header(self, name: str, default: str | None = None) -> str | None:
         """First HTTP header called ``name`` (case-insensitive)."""
@@ -82,41 +131,66 @@ class ArchivedRecord:
 
 @dataclass
 class DamagedRecord:
-    """A record (or stretch of file) that could not be read, and why."""
+    """A record (or stretch of file) that could not be read, and why.
+
+    ``lost`` is False for notes that cost no record (junk bytes between records, a file
+    that is not one record per gzip member)."""
 
     filename: str
     offset: int
     reason: str
     path: Path | None = field(default=None)
+    lost: bool = True
+    member: str | None = None
+
+    def where(self) -> str:
+        """``path[!member] at offset N`` for messages."""
+        name = str(self.path or self.filename)
+        if self.member:
+            name += f"!{self.member}"
+        return f"{name} at offset {self.offset}"
 
 
 class DamagedRecordError(ValueError):
     """Raised by :func:`read_record_at` for a bad record; carries the DamagedRecord."""
 
     def __init__(self, damage: DamagedRecord) -> None:
-        super().__init__(f"{damage.path or damage.filename} at offset {damage.offset}: {damage.reason}")
+        super().__init__(f"{damage.where()}: {damage.reason}")
         self.damage = damage
 
 
 class _Bad(Exception):
-    def __init__(self, reason: str) -> None:
+    """A bad record; ``consumed``: its block was read to its declared end."""
+
+    def __init__(self, reason: str, consumed: bool = False) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.consumed = consumed
+
+
+Item = ArchivedRecord | DamagedRecord
 
 
 # ---------------------------------------------------------------------- public API
-def iter_warc_paths(paths: Iterable[str | Path]) -> list[Path]:
-    """Files and directories -> sorted list of ``*.warc.gz`` / ``*.warc`` files.
+def is_archive_name(name: str) -> bool:
+    """True for ``.warc``, ``.warc.gz``, ``.arc``, ``.arc.gz`` and ``.wacz`` names, any case."""
+    return name.lower().endswith(ARCHIVE_SUFFIXES)
 
-    Directories are searched recursively; ``*.open`` files are skipped (recover them
-    first). A path that does not exist raises FileNotFoundError naming it.
+
+def iter_warc_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files and directories -> sorted list of archive files.
+
+    Directories are searched recursively for :data:`ARCHIVE_SUFFIXES` in any case (``*.open``
+    files and ``quarantine/`` folders are skipped: recover them first); a file named
+    explicitly is taken whatever its name (its first bytes decide what it is). A path that
+    does not exist raises FileNotFoundError naming it.
     """
     found: set[Path] = set()
     for item in paths:
         path = Path(item)
         if path.is_dir():
             for child in path.rglob("*"):
-                if child.is_file() and child.name.endswith((".warc.gz", ".warc")):
+                if child.is_file() and is_archive_name(child.name) and "quarantine" not in child.relative_to(path).parts[:-1]:
                     found.add(child)
         elif path.is_file():
             found.add(path)
@@ -125,428 +199,567 @@ def iter_warc_paths(paths: Iterable[str | Path]) -> list[Path]:
     return sorted(found)
 
 
-def iter_records(path: str | Path, *, max_body: int = DEFAULT_MAX_BODY, verify_digests: bool = True,
-                 decode_payload: bool = True) -> Iterator[ArchivedRecord | DamagedRecord]:
-    """Yield every record of ``path``; damaged ones as DamagedRecord (never raises for them)."""
-    path = Path(path)
+def file_format(path: str | Path) -> str:
+    """What ``path`` is, from its first bytes (:func:`archive.framing.sniff`)."""
     with open(path, "rb") as fh:
-        magic = fh.read(2)
-        if magic == b"\x1f\x8b" or path.name.endswith((".gz", ".gz.open")):
-            yield from _iter_gzip(fh, path, max_body, verify_digests, decode_payload)
-        else:
-            yield from _iter_plain(fh, path, max_body, verify_digests, decode_payload)
+        return sniff(fh)
+
+
+def iter_records(path: str | Path, *, max_body: int = DEFAULT_MAX_BODY, verify_digests: bool = True,
+                 decode_payload: bool = True, keep_payload: bool = True) -> Iterator[Item]:
+    """Yield every record of ``path``; damaged ones as DamagedRecord (never raises for them).
+
+    ``keep_payload=False`` reads bodies without keeping them (indexing: digests are still
+    checked; ``payload`` is empty).
+    """
+    path = Path(path)
+    opts = _Opts(max_body, verify_digests, decode_payload, keep_payload)
+    with open(path, "rb") as fh:
+        fmt = sniff(fh)
+        if fmt == "wacz":
+            yield from _iter_wacz(fh, path, opts)
+            return
+        yield from _iter_file(fh, path, path.name, None, fmt, opts)
 
 
 def read_record_at(path: str | Path, offset: int, *, max_body: int = DEFAULT_MAX_BODY,
-                   verify_digests: bool = True, decode_payload: bool = True) -> ArchivedRecord:
-    """Read the one record at ``offset``; raise DamagedRecordError if it is bad."""
+                   verify_digests: bool = True, decode_payload: bool = True, member_index: int = 0,
+                   member: str | None = None) -> ArchivedRecord:
+    """Read the record at ``offset`` (the ``member_index``-th of its gzip member) of ``path``
+    (or of the WACZ member ``member``); raise DamagedRecordError if it is bad."""
     path = Path(path)
+    opts = _Opts(max_body, verify_digests, decode_payload, True)
     with open(path, "rb") as fh:
-        fh.seek(offset)
-        magic = fh.read(2)
-        if magic == b"\x1f\x8b":
-            item, _ = _read_gzip_record(fh, path, offset, max_body, verify_digests, decode_payload)
+        if member is not None:
+            window = _wacz_member(fh, path, member)
+            yield_from = _read_at(window, path, Path(member).name, member, offset, member_index, opts)
         else:
-            item, _ = _read_plain_record(fh, path, offset, max_body, verify_digests, decode_payload)
-    if isinstance(item, DamagedRecord):
-        raise DamagedRecordError(item)
-    return item
+            yield_from = _read_at(fh, path, path.name, None, offset, member_index, opts)
+    if isinstance(yield_from, DamagedRecord):
+        raise DamagedRecordError(yield_from)
+    return yield_from
 
 
-# ---------------------------------------------------------------------- gzip files
-def _read_gzip_record(fh: BinaryIO, path: Path, offset: int, max_body: int, verify: bool,
-                      decode: bool) -> tuple[ArchivedRecord | DamagedRecord | None, int | None]:
-    """Parse the member at ``offset``. Returns (item, next offset or None to resync/stop)."""
-    cap = max_body + HEADER_ALLOWANCE
-    member = read_member(fh, offset, cap)
-    name = path.name
-    if member.status == "eof":
-        return None, None
-    if member.status == "not-gzip":
-        return DamagedRecord(name, offset, f"bad gzip: {member.error}", path), None
-    if member.status == "bad-gzip":
-        return DamagedRecord(name, offset, f"bad gzip: {member.error}", path), None
-    if member.status == "truncated":
-        return DamagedRecord(name, offset, f"truncated record: {member.error}", path), None
-    if member.status == "over-cap":
-        if _looks_multi_record(member.data):
-            return DamagedRecord(name, offset, _whole_file_reason(), path), -1
-        end = member_end(fh, offset)
-        return DamagedRecord(name, offset, f"body over cap: record larger than {cap} bytes", path), end
-    try:
-        record, used = _parse_record(member.data, name, offset, member.length, max_body, verify, decode,
-                                     whole_member=True)
-    except _Bad as bad:
-        if bad.reason == "multi-record member":
-            return DamagedRecord(name, offset, _whole_file_reason(), path), -1
-        return DamagedRecord(name, offset, bad.reason, path), offset + member.length
-    record.path = path
-    return record, offset + member.length
+# ---------------------------------------------------------------------- options
+@dataclass(frozen=True)
+class _Opts:
+    max_body: int
+    verify: bool
+    decode: bool
+    keep: bool
 
 
-def _iter_gzip(fh: BinaryIO, path: Path, max_body: int, verify: bool,
-               decode: bool) -> Iterator[ArchivedRecord | DamagedRecord]:
-    offset = 0
-    while True:
-        item, nxt = _read_gzip_record(fh, path, offset, max_body, verify, decode)
-        if item is None:
+_LOADER = ArcWarcRecordLoader(verify_http=False, arc2warc=True)
+
+
+def _damage(name: str, offset: int, reason: str, path: Path, member: str | None, lost: bool = True) -> DamagedRecord:
+    return DamagedRecord(name, offset, reason, path, lost, member)
+
+
+# ---------------------------------------------------------------------- files
+def _iter_file(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str, opts: _Opts) -> Iterator[Item]:
+    if fmt in UNSUPPORTED:
+        yield _damage(name, 0, f"unsupported: {UNSUPPORTED[fmt]}", path, member)
+        return
+    if fmt == "wacz":
+        yield _damage(name, 0, "unsupported: a WACZ inside a WACZ", path, member)
+        return
+    if fmt == "unknown":
+        # damaged start: find the first gzip member or record header after it
+        gz = resync_gzip(fh, 0)
+        plain = resync_plain(fh, 0, "warc")
+        starts = [s for s in (gz, plain) if s is not None]
+        if not starts:
+            if _size(fh) > 0:
+                yield _damage(name, 0, "not a WARC or ARC file: no gzip member or record header found",
+                              path, member)
             return
-        yield item
-        if nxt == -1:  # whole-file gzip: nothing addressable follows
-            return
-        if nxt is None:
-            nxt = _resync(fh, offset + 1, max_body)
-            if nxt is None:
-                return
-        offset = nxt
+        start = min(starts)
+        yield _junk(fh, name, 0, start, path, member)
+        fmt = "gzip" if start == gz else "warc"
+        fh.seek(start)
+    else:
+        start = 0
+    if fmt == "gzip":
+        yield from _iter_gzip(fh, path, name, member, start, opts)
+    else:
+        yield from _iter_plain(fh, path, name, member, fmt, start, opts)
 
 
-def _resync(fh: BinaryIO, start: int, max_body: int) -> int | None:
-    """Next offset >= start where a gzip member holding a WARC record begins."""
-    pos = start
-    while True:
-        cand = find_next_magic(fh, pos)
-        if cand is None:
-            return None
-        member = read_member(fh, cand, 64 * 1024)
-        if member.status in ("ok", "over-cap", "truncated") and member.data.startswith(WARC_VERSIONS):
-            return cand
-        pos = cand + 1
+def _size(fh: BinaryIO) -> int:
+    pos = fh.tell()
+    fh.seek(0, io.SEEK_END)
+    size = fh.tell()
+    fh.seek(pos)
+    return size
 
 
-def _looks_multi_record(data: bytes) -> bool:
-    """True when decompressed member data holds more than one WARC record."""
-    try:
-        head_end = data.index(b"\r\n\r\n")
-        length = _content_length(_parse_warc_headers(data[:head_end + 4]))
-    except (ValueError, _Bad):
-        return False
-    end = head_end + 4 + length + 4
-    return len(data) > end and data[end:].lstrip(b"\r\n").startswith(WARC_VERSIONS)
-
-
-def _whole_file_reason() -> str:
-    return ("whole-file gzip: the file is not one gzip member per record, so records cannot be "
-            f"addressed by offset; {RECOMPRESS_HINT}")
-
-
-# ---------------------------------------------------------------------- plain files
-def _read_plain_record(fh: BinaryIO, path: Path, offset: int, max_body: int, verify: bool,
-                       decode: bool) -> tuple[ArchivedRecord | DamagedRecord | None, int | None]:
-    name = path.name
+def _read_at(fh: BinaryIO, path: Path, name: str, member: str | None, offset: int, index: int,
+             opts: _Opts) -> Item:
     fh.seek(offset)
-    head = b""
-    while b"\r\n\r\n" not in head:
-        line = fh.readline(64 * 1024)
-        if not line:
-            if head.strip():
-                return DamagedRecord(name, offset, "truncated record: file ends inside WARC headers", path), None
-            return None, None
-        if not head and not line.strip():
-            offset += len(line)  # blank lines between records
+    fmt = sniff(fh)
+    if fmt == "gzip":
+        stream = GzipStream(fh, offset)
+        fh.seek(offset)
+        items = _walk_gzip(stream, path, name, member, opts, stop_after=index + 1)
+    elif fmt in ("warc", "arc"):
+        fh.seek(offset)
+        items = _walk_plain(fh, path, name, member, fmt, offset, opts, stop_after=index + 1)
+    else:
+        return _damage(name, offset, f"bad gzip: no gzip member or WARC record at offset {offset}", path, member)
+    got: list[Item] = []
+    for item in items:
+        if isinstance(item, DamagedRecord) and not item.lost:
             continue
-        head += line
-        if head.endswith(b"\r\n\r\n") or head.endswith(b"\n\n"):
+        got.append(item)
+        if len(got) > index or isinstance(item, DamagedRecord):
             break
-        if len(head) > HEADER_ALLOWANCE:
-            return DamagedRecord(name, offset, "bad WARC headers: no end of headers", path), None
-    try:
-        length = _content_length(_parse_warc_headers(head))
-    except _Bad as bad:
-        return DamagedRecord(name, offset, bad.reason, path), None
-    if length > max_body + HEADER_ALLOWANCE:
-        fh.seek(offset + len(head) + length + 4)
-        return DamagedRecord(name, offset, f"body over cap: block of {length} bytes", path), fh.tell()
-    rest = fh.read(length + 4)
-    data = head + rest
-    if len(rest) < length:
-        return DamagedRecord(name, offset, "truncated record: file ends inside the record block", path), None
-    try:
-        record, used = _parse_record(data, name, offset, len(data), max_body, verify, decode, whole_member=False)
-    except _Bad as bad:
-        return DamagedRecord(name, offset, bad.reason, path), None
-    record.path = path
-    return record, offset + used
+    if not got:
+        return _damage(name, offset, f"truncated record: nothing at offset {offset}", path, member)
+    return got[-1]
 
 
-def _iter_plain(fh: BinaryIO, path: Path, max_body: int, verify: bool,
-                decode: bool) -> Iterator[ArchivedRecord | DamagedRecord]:
-    offset = 0
-    while True:
-        item, nxt = _read_plain_record(fh, path, offset, max_body, verify, decode)
-        if item is None:
+# ---------------------------------------------------------------------- gzip
+def _iter_gzip(fh: BinaryIO, path: Path, name: str, member: str | None, start: int, opts: _Opts) -> Iterator[Item]:
+    offset: int | None = start
+    warned = False
+    while offset is not None:
+        fh.seek(offset)
+        stream = GzipStream(fh, offset)
+        nxt: list[int | None] = [None]
+        for item in _walk_gzip(stream, path, name, member, opts, resume=nxt):
+            if isinstance(item, ArchivedRecord) and not item.addressable and not warned:
+                warned = True
+                note = _damage(name, item.offset, "not one record per gzip member (whole-file gzip or "
+                               f"concatenated records): records are read but cannot be addressed by offset; "
+                               f"{RECOMPRESS_HINT}", path, member, lost=False)
+                logger.warning("archive: %s: %s", note.where(), note.reason)
+                yield note
+            yield item
+        offset = nxt[0]
+
+
+def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, opts: _Opts, *,
+               resume: list[int | None] | None = None, stop_after: int | None = None) -> Iterator[Item]:
+    """Records of one gzip stream; sets ``resume[0]`` to where reading should go on."""
+    fh = stream.fh
+    count = 0
+    index = 0                    # records seen in the current member
+    block_end_member = -1        # member holding the last byte of the previous record
+    while stop_after is None or count < stop_after:
+        try:
+            line = _next_line(stream)
+            if not line:
+                if stream.at_boundary:
+                    stream.advance()
+                    continue
+                break
+            rec_offset, _ = stream.locate(stream.tell() - len(line))
+            at_start = rec_offset != block_end_member
+            index = 0 if at_start else index + 1
+            count += 1
+            try:
+                record = _parse(stream, line, path, name, member, rec_offset, opts)
+            except _Bad as bad:
+                yield _damage(name, rec_offset, bad.reason, path, member)
+                block_end_member = rec_offset
+                if not bad.consumed:
+                    _skip_to_record(stream)
+                continue
+            block_end_member, _ = stream.locate(max(stream.tell() - 1, 0))
+            if not _skip_trailer(stream):
+                yield _damage(name, rec_offset, f"bad Content-Length: {record.headers.get('Content-Length')} "
+                              "does not end at a record boundary", path, member)
+                _skip_to_record(stream)
+                continue
+            record.member_index = index
+            if index > 0 or not (stream.at_boundary or stream.end_reason is not None):
+                record.addressable = False
+            else:
+                end = stream.last_member_end
+                record.length = (end - rec_offset) if end is not None and end > rec_offset else 0
+                record.addressable = record.length > 0
+            yield record
+        except GzipDamage as dmg:
+            kind = "truncated record" if dmg.truncated else "bad gzip"
+            yield _damage(name, dmg.member_offset, f"{kind}: {dmg.message}", path, member)
+            if resume is not None:
+                resume[0] = resync_gzip(fh, dmg.member_offset + 1)
             return
-        yield item
-        if nxt is None:
-            nxt = _resync_plain(fh, offset + 1)
+    if stream.end_reason == "junk" and stream.end_offset is not None and resume is not None:
+        end = stream.end_offset
+        if is_padding(fh, end):
+            return
+        nxt = resync_gzip(fh, end)
+        skipped = (nxt if nxt is not None else _size(fh)) - end
+        if skipped:
+            yield _junk(fh, name, end, skipped, path, member)
+        resume[0] = nxt
+
+
+def _junk(fh: BinaryIO, name: str, start: int, skipped: int, path: Path, member: str | None) -> DamagedRecord:
+    """Report ``skipped`` unreadable bytes at ``start``: a lost record when they are a gzip
+    member with a damaged header, otherwise junk that cost nothing."""
+    if damaged_member_at(fh, start):
+        return _damage(name, start, f"bad gzip: damaged gzip header; {skipped} bytes skipped", path, member)
+    return _damage(name, start, f"junk: {skipped} bytes that are no record or gzip member", path, member, lost=False)
+
+
+def _next_line(stream: GzipStream | BinaryIO) -> bytes:
+    """The next non-blank line (blank lines between records are skipped)."""
+    while True:
+        line = stream.readline(MAX_LINE)
+        if not line or line.strip(b"\r\n"):
+            return line
+
+
+def _skip_trailer(stream: GzipStream) -> bool:
+    """After a record's block: blank lines, then a boundary, the end or a new record."""
+    line = _next_line(stream)
+    if not line:
+        return True
+    stream.unread(line)
+    return starts_record(line)
+
+
+def _skip_to_record(stream: GzipStream) -> None:
+    """Drop lines up to the next record header (left unread), member boundary or the end."""
+    while True:
+        line = stream.readline(MAX_LINE)
+        if not line:
+            return
+        if starts_record(line):
+            stream.unread(line)
+            return
+
+
+# ---------------------------------------------------------------------- plain WARC / ARC
+class _Lines:
+    """A plain file as warcio wants it, with capped line lengths."""
+
+    def __init__(self, fh: BinaryIO) -> None:
+        self.fh = fh
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self.fh.read(size)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = MAX_LINE if size is None or size < 0 else min(size, MAX_LINE)
+        return self.fh.readline(limit)
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+    def close(self) -> None:
+        """The file belongs to the caller."""
+
+
+def _iter_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str, start: int,
+                opts: _Opts) -> Iterator[Item]:
+    yield from _walk_plain(fh, path, name, member, fmt, start, opts)
+
+
+def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str, start: int, opts: _Opts, *,
+                stop_after: int | None = None) -> Iterator[Item]:
+    lines = _Lines(fh)
+    fh.seek(start)
+    count = 0
+    while stop_after is None or count < stop_after:
+        line = _next_line(lines)
+        if not line:
+            return
+        rec_offset = fh.tell() - len(line)
+        count += 1
+        try:
+            record = _parse(lines, line, path, name, member, rec_offset, opts, fmt=fmt)
+        except _Bad as bad:
+            yield _damage(name, rec_offset, bad.reason, path, member)
+            if bad.consumed:
+                following = _next_line(lines)
+                if not following or starts_record(following):
+                    fh.seek(fh.tell() - len(following))
+                    continue
+            nxt = resync_plain(fh, rec_offset + 1, fmt)
             if nxt is None:
                 return
-        offset = nxt
-
-
-def _resync_plain(fh: BinaryIO, start: int) -> int | None:
-    fh.seek(start)
-    pos = start
-    carry = b""
-    while True:
-        chunk = fh.read(64 * 1024)
-        if not chunk:
-            return None
-        buf = carry + chunk
-        idx = buf.find(b"\nWARC/1.")
-        if idx >= 0:
-            return pos - len(carry) + idx + 1
-        carry = buf[-8:]
-        pos += len(chunk)
-
-
-# ---------------------------------------------------------------------- record parsing
-def _parse_warc_headers(head: bytes) -> list[tuple[str, str]]:
-    lines = head.replace(b"\r\n", b"\n").split(b"\n")
-    if not lines or not lines[0].startswith(WARC_VERSIONS):
-        raise _Bad(f"bad WARC headers: not a WARC record (first line {lines[0][:40]!r})")
-    return _header_lines(lines[1:], "WARC")
-
-
-def _header_lines(lines: list[bytes], what: str) -> list[tuple[str, str]]:
-    headers: list[tuple[str, str]] = []
-    for raw in lines:
-        if not raw.strip():
+            fh.seek(nxt)
             continue
-        line = _decode_header(raw)
-        if line[:1] in (" ", "\t") and headers:
-            name, value = headers[-1]
-            headers[-1] = (name, value + " " + line.strip())
+        end = fh.tell()
+        following = _next_line(lines)
+        if following and not starts_record(following):
+            yield _damage(name, rec_offset, f"bad Content-Length: {record.headers.get('Content-Length')} "
+                          "does not end at a record boundary", path, member)
+            nxt = resync_plain(fh, rec_offset + 1, fmt)
+            if nxt is None:
+                return
+            fh.seek(nxt)
             continue
-        if ":" not in line:
-            raise _Bad(f"bad {what} headers: line without colon {line[:60]!r}")
-        name, value = line.split(":", 1)
-        headers.append((name.strip(), value.strip()))
-    return headers
+        if following:
+            fh.seek(fh.tell() - len(following))
+        record.length = end - rec_offset
+        yield record
 
 
-def _decode_header(raw: bytes) -> str:
+# ---------------------------------------------------------------------- WACZ
+class _Window:
+    """Read-only view of ``size`` bytes at ``start`` of ``fh`` (a stored ZIP member)."""
+
+    def __init__(self, fh: BinaryIO, start: int, size: int) -> None:
+        self.fh, self.start, self.size = fh, start, size
+        self.pos = 0
+
+    def seek(self, pos: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_END:
+            pos = self.size + pos
+        elif whence == io.SEEK_CUR:
+            pos = self.pos + pos
+        self.pos = max(0, min(pos, self.size))
+        return self.pos
+
+    def tell(self) -> int:
+        return self.pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        left = self.size - self.pos
+        if size is None or size < 0 or size > left:
+            size = left
+        if size <= 0:
+            return b""
+        self.fh.seek(self.start + self.pos)
+        data = self.fh.read(size)
+        self.pos += len(data)
+        return data
+
+    def readline(self, size: int | None = -1) -> bytes:
+        limit = self.size - self.pos
+        if size is not None and 0 <= size < limit:
+            limit = size
+        self.fh.seek(self.start + self.pos)
+        data = self.fh.readline(limit) if limit > 0 else b""
+        self.pos += len(data)
+        return data
+
+
+def wacz_members(fh: BinaryIO) -> list[zipfile.ZipInfo]:
+    """The ``archive/`` members of a WACZ (a ZIP), in name order."""
+    with zipfile.ZipFile(fh) as zf:
+        return sorted((i for i in zf.infolist() if i.filename.startswith("archive/") and not i.is_dir()),
+                      key=lambda i: i.filename)
+
+
+def _wacz_member(fh: BinaryIO, path: Path, name: str) -> BinaryIO:
+    zf = zipfile.ZipFile(fh)
+    info = zf.getinfo(name)
+    if info.compress_type == zipfile.ZIP_STORED:
+        fh.seek(info.header_offset)
+        local = fh.read(30)
+        start = info.header_offset + 30 + int.from_bytes(local[26:28], "little") + int.from_bytes(local[28:30], "little")
+        return _Window(fh, start, info.compress_size)  # type: ignore[return-value]
+    return zf.open(info)  # type: ignore[return-value]  # deflated member: seekable, slower
+
+
+def _iter_wacz(fh: BinaryIO, path: Path, opts: _Opts) -> Iterator[Item]:
     try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+        members = wacz_members(fh)
+    except zipfile.BadZipFile as exc:
+        yield _damage(path.name, 0, f"bad WACZ: {exc}", path, None)
+        return
+    if not members:
+        yield _damage(path.name, 0, "bad WACZ: no archive/ members", path, None)
+    for info in members:
+        try:
+            window = _wacz_member(fh, path, info.filename)
+        except (zipfile.BadZipFile, KeyError, OSError) as exc:
+            yield _damage(Path(info.filename).name, 0, f"bad WACZ member: {exc}", path, info.filename)
+            continue
+        window.seek(0)
+        yield from _iter_file(window, path, Path(info.filename).name, info.filename, sniff(window), opts)
 
 
-def _get(headers: list[tuple[str, str]], name: str) -> str | None:
-    lname = name.lower()
-    for key, value in headers:
-        if key.lower() == lname:
-            return value
-    return None
-
-
-def _content_length(headers: list[tuple[str, str]]) -> int:
-    value = _get(headers, "Content-Length")
+# ---------------------------------------------------------------------- one record
+def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str, member: str | None,
+           offset: int, opts: _Opts, *, fmt: str = "warc") -> ArchivedRecord:
+    """Parse the record whose first line is ``first_line`` with warcio; read its block to the
+    end (the stream is left just after it)."""
+    known = "arc" if fmt == "arc" or not first_line.startswith(b"WARC/") else "warc"
     try:
-        length = int(value) if value is not None else -1
-    except ValueError:
-        length = -1
-    if length < 0:
-        raise _Bad(f"bad Content-Length: {value!r}")
-    return length
-
-
-def _parse_record(data: bytes, filename: str, offset: int, length: int, max_body: int, verify: bool,
-                  decode: bool, *, whole_member: bool) -> tuple[ArchivedRecord, int]:
-    """Parse one record from ``data``; returns the record and the bytes it used."""
-    head_end = data.find(b"\r\n\r\n")
-    if head_end < 0:
-        raise _Bad("truncated record: no end of WARC headers")
-    warc = _parse_warc_headers(data[:head_end + 4])
-    block_len = _content_length(warc)
-    start = head_end + 4
-    block = data[start:start + block_len]
-    trailer = data[start + block_len:start + block_len + 4]
-    if len(block) < block_len:
-        raise _Bad(f"bad Content-Length: declares {block_len} bytes, record block has {len(block)}")
-    if trailer != b"\r\n\r\n":
-        raise _Bad(f"bad Content-Length: {block_len} does not end at the record trailer")
-    used = start + block_len + 4
-    if whole_member and len(data) > used:
-        if data[used:].lstrip(b"\r\n").startswith(WARC_VERSIONS):
-            raise _Bad("multi-record member")
-        raise _Bad(f"bad Content-Length: {len(data) - used} bytes after the record trailer")
-
-    rec_type = _get(warc, "WARC-Type") or ""
+        rec: ArcWarcRecord = _LOADER.parse_record_stream(stream, first_line, known_format=known,
+                                                         check_digests=opts.verify)
+    except EOFError:
+        raise _Bad("truncated record: the file ends inside the HTTP headers") from None
+    except (ArchiveLoadFailed, StatusAndHeadersParserException, ValueError) as exc:
+        raise _Bad(f"bad WARC headers: {_short(exc)}") from None
+    heads = rec.rec_headers
+    if len(heads.headers) > _MAX_HEADER_LINES:
+        raise _Bad("bad WARC headers: too many header lines")
+    rec_type = rec.rec_type or ""
+    declared = heads.get_header("Content-Length")
+    if known == "warc":
+        try:
+            if declared is None or int(declared) < 0:
+                raise ValueError
+        except ValueError:
+            raise _Bad(f"bad Content-Length: not a length: {declared!r}") from None
     if not rec_type:
-        raise _Bad("bad WARC headers: no WARC-Type")
-    url = _get(warc, "WARC-Target-URI")
-    if url and url.startswith("<") and url.endswith(">"):
-        url = url[1:-1]
-    if verify:
-        _check_digest(_get(warc, "WARC-Block-Digest"), [block], "block digest mismatch")
+        _drain(rec.raw_stream)
+        raise _Bad("bad WARC headers: no WARC-Type", consumed=True)
+    raw_stream = rec.raw_stream
+    url = heads.get_header("WARC-Target-URI")
+    http = rec.http_headers
 
-    http_status = None
+    cap = opts.max_body
+    stored_cap = cap + HEADER_ALLOWANCE
+    body = raw_stream.read(stored_cap + 1) if opts.keep else b""
+    over = len(body) > stored_cap
+    stored_len = len(body) + _drain(raw_stream)
+    remaining = getattr(raw_stream, "limit", 0)
+    if remaining > 0:
+        if isinstance(stream, GzipStream) and stream.at_boundary:
+            raise _Bad(f"bad Content-Length: declares {declared} bytes, the gzip member ends "
+                       f"{remaining} bytes earlier")
+        raise _Bad(f"truncated record: the file ends {remaining} bytes before the end of the record block")
+    if over:
+        raise _Bad(f"body over cap: stored body of {stored_len} bytes exceeds {stored_cap}", consumed=True)
+
+    chunked = http is not None and (http.get_header("Transfer-Encoding") or "").lower().startswith("chunked")
+    dechunked = _dechunk(body) if chunked and opts.keep else body
+    if opts.verify and rec.digest_checker is not None:
+        problems = [p for p in rec.digest_checker.problems if not p.startswith("unknown hash")]
+        payload_digest = heads.get_header("WARC-Payload-Digest")
+        if problems and chunked and all(p.startswith("payload") for p in problems) and payload_digest:
+            algo = payload_digest.partition(":")[0]
+            try:
+                digester = Digester(algo)
+                digester.update(dechunked)
+                if _compare_digest_rfc_3548(digester, payload_digest):
+                    problems = []
+            except ValueError:
+                pass
+        if problems:
+            kind = "block digest mismatch" if problems[0].startswith("block") else "payload digest mismatch"
+            raise _Bad(f"{kind}: {problems[0]}", consumed=True)
+
+    payload, coding, decoded = dechunked, None, False
+    if opts.decode and opts.keep:
+        decoded = True
+        if http is not None and rec_type != "request":
+            try:
+                payload, coding = _decode_content(dechunked, http.get_header("Content-Encoding"), cap)
+            except _Bad as bad:
+                raise _Bad(bad.reason, consumed=True) from None
+    elif opts.decode:
+        decoded = True
+    if decoded and opts.keep and len(payload) > cap:
+        raise _Bad(f"body over cap: payload of {len(payload)} bytes exceeds {cap}", consumed=True)
+
+    stored_digest = None
+    if opts.keep and rec_type not in ("revisit", "warcinfo", "request") and not heads.get_header("WARC-Payload-Digest"):
+        stored_digest = "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+    status = None
     statusline = None
     method = None
     http_headers: list[tuple[str, str]] = []
-    payload = block
-    content_type = _get(warc, "Content-Type") or ""
-    is_http = rec_type in HTTP_RECORD_TYPES and block_len > 0 and (
-        "application/http" in content_type.lower() or (url or "").startswith(("http:", "https:")))
-    if is_http:
-        http_end = block.find(b"\r\n\r\n")
-        if http_end < 0:
-            raise _Bad("bad HTTP headers: no end of HTTP headers")
-        lines = block[:http_end].split(b"\r\n")
-        statusline = _decode_header(lines[0]).strip()
-        http_headers = _header_lines(lines[1:], "HTTP")
-        payload = block[http_end + 4:]
-        parts = statusline.split()
+    if http is not None:
+        statusline = (http.protocol + " " + http.statusline).strip() if http.protocol else http.statusline
+        http_headers = list(http.headers)
         if rec_type == "request":
-            method = parts[0] if parts else None
+            method = http.protocol or None
         else:
-            try:
-                http_status = int(parts[1])
-            except (IndexError, ValueError):
-                raise _Bad(f"bad HTTP headers: status line {statusline!r}") from None
-
-    candidates = [payload]
-    if is_http and (_get(http_headers, "Transfer-Encoding") or "").lower() == "chunked":
-        dechunked = _dechunk(payload)
-        if dechunked is not None:
-            candidates = [dechunked, payload]
-    if verify and rec_type != "revisit":
-        _check_digest(_get(warc, "WARC-Payload-Digest"), candidates, "payload digest mismatch")
-    payload = candidates[0]
-
-    coding = None
-    decoded = False
-    if decode and is_http and rec_type != "request":
-        coding_header = _get(http_headers, "Content-Encoding")
-        payload, coding = _decode_content(payload, coding_header, max_body)
-        decoded = True
-    elif decode:
-        decoded = True
-    if decode and len(payload) > max_body:
-        raise _Bad(f"body over cap: payload of {len(payload)} bytes exceeds {max_body}")
-
-    record = ArchivedRecord(
-        filename=filename, offset=offset, length=length, rec_type=rec_type, url=url,
-        date=_get(warc, "WARC-Date") or "", record_id=_get(warc, "WARC-Record-ID") or "",
-        headers={k: v for k, v in warc}, http_status=http_status, http_headers=http_headers,
-        payload=payload, payload_digest=_get(warc, "WARC-Payload-Digest"),
-        refers_to=_get(warc, "WARC-Refers-To"), concurrent_to=_get(warc, "WARC-Concurrent-To"),
-        http_statusline=statusline, http_method=method, content_encoding=coding, payload_decoded=decoded)
-    return record, used
+            code = http.get_statuscode()
+            status = int(code) if code and code.isdigit() else None
+    headers = {k: v for k, v in heads.headers}
+    return ArchivedRecord(
+        filename=name, offset=offset, length=0, rec_type=rec_type, url=url,
+        date=heads.get_header("WARC-Date") or "", record_id=heads.get_header("WARC-Record-ID") or "",
+        headers=headers, http_status=status, http_headers=http_headers, payload=payload,
+        payload_digest=heads.get_header("WARC-Payload-Digest"), refers_to=heads.get_header("WARC-Refers-To"),
+        concurrent_to=heads.get_header("WARC-Concurrent-To"), http_statusline=statusline, http_method=method,
+        content_encoding=coding, payload_decoded=decoded, path=path, member=member,
+        source_format="arc" if known == "arc" else "warc", payload_length=stored_len,
+        stored_digest=stored_digest)
 
 
-# ---------------------------------------------------------------------- digests and codings
-def _check_digest(header: str | None, candidates: list[bytes], reason: str) -> None:
-    if not header:
-        return
-    if ":" not in header:
-        raise _Bad(f"{reason}: malformed digest {header!r}")
-    algo, _, expected = header.partition(":")
-    algo = algo.strip().lower().replace("-", "")
-    try:
-        hashes = [hashlib.new(algo, data).digest() for data in candidates]
-    except ValueError:
-        return  # unknown algorithm: cannot check, do not call it damage
-    expected = expected.strip()
-    for raw in hashes:
-        forms = {base64.b32encode(raw).decode(), binascii.hexlify(raw).decode(),
-                 base64.b64encode(raw).decode()}
-        if expected in forms or expected.upper() in forms or expected.lower() in forms:
-            return
-    got = base64.b32encode(hashes[0]).decode()
-    raise _Bad(f"{reason}: header says {header}, content has {algo}:{got}")
+def _short(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:120]
 
 
-def _dechunk(data: bytes) -> bytes | None:
-    """Remove HTTP/1.1 chunked transfer coding; None if ``data`` is not chunked."""
+def _drain(stream: object, keep: bool = False) -> int:
+    """Read ``stream`` to its end (so warcio's digests are computed); bytes read."""
+    total = 0
+    while True:
+        piece = stream.read(_DRAIN)  # type: ignore[attr-defined]
+        if not piece:
+            return total
+        total += len(piece)
+
+
+def _dechunk(body: bytes) -> bytes:
+    """warcio's de-chunking (falls back to the bytes as they are when not really chunked)."""
+    reader = ChunkedDataReader(io.BytesIO(body))
     out = []
-    pos = 0
-    try:
-        while True:
-            eol = data.index(b"\r\n", pos)
-            size = int(data[pos:eol].split(b";", 1)[0].strip(), 16)
-            pos = eol + 2
-            if size == 0:
-                return b"".join(out)
-            if pos + size > len(data):
-                return None
-            out.append(data[pos:pos + size])
-            pos += size + 2
-    except ValueError:
-        return None
+    while piece := reader.read(_DRAIN):
+        out.append(piece)
+    return b"".join(out)
 
 
-def _decode_content(body: bytes, header: str | None, max_body: int) -> tuple[bytes, str | None]:
-    """Undo ``Content-Encoding`` (last applied first), capped at ``max_body`` bytes."""
+# ---------------------------------------------------------------------- content coding
+def _decode_content(body: bytes, header: str | None, cap: int) -> tuple[bytes, str | None]:
+    """Undo ``Content-Encoding`` (last applied first), capped at ``cap`` bytes; a coding the
+    body does not really have leaves the bytes as stored (as warcio does)."""
     if not header or not body:
         return body, None
     codings = [c.strip().lower() for c in header.split(",") if c.strip()]
-    codings = [c for c in codings if c != "identity"]
-    if not codings:
+    codings = [c for c in codings if c not in ("identity", "none")]
+    removed: list[str] = []
+    for coding in reversed(codings):
+        decoded = _decode_one(body, coding, cap)
+        if decoded is None:
+            break
+        body = decoded
+        removed.append(coding)
+    if not removed:
         return body, None
-    known = [c for c in codings if c in KNOWN_CODINGS]
-    if not known:
-        return body, None
-    for coding in reversed(known):
-        body = _decode_one(body, coding, max_body)
-    return body, ", ".join(known)
+    return body, ", ".join(reversed(removed))
 
 
-def _decode_one(body: bytes, coding: str, max_body: int) -> bytes:
-    if coding in ("gzip", "x-gzip"):
-        return _zlib_capped(body, zlib.MAX_WBITS | 32, max_body, coding)
-    if coding == "deflate":
-        try:
-            return _zlib_capped(body, zlib.MAX_WBITS, max_body, coding)
-        except _Bad as bad:
-            if bad.reason.startswith("body over cap"):
-                raise
-            return _zlib_capped(body, -zlib.MAX_WBITS, max_body, coding)
+def _decode_one(body: bytes, coding: str, cap: int) -> bytes | None:
+    """``body`` without ``coding``, or None when it is not (decodably) in that coding."""
+    if coding in ("gzip", "x-gzip", "deflate"):
+        kind = "deflate" if coding == "deflate" else "gzip"
+        reader = BufferedReader(io.BytesIO(body), decomp_type=kind)
+        out = reader.read(cap + 1)
+        if reader.decompressor is None:  # warcio found it was not compressed at all
+            return None
+        if len(out) > cap:
+            raise _Bad(f"body over cap: {coding} body decodes to more than {cap} bytes")
+        return out
     if coding == "br":
         import brotli
 
         try:
             dec = brotli.Decompressor()
-            out = dec.process(body, output_buffer_limit=max_body + 1)
-        except brotli.error as exc:
-            raise _Bad(f"content-encoding error: br: {exc}") from None
-        if len(out) > max_body:
-            raise _Bad(f"body over cap: br body decodes to more than {max_body} bytes")
+            out = dec.process(body, output_buffer_limit=cap + 1)
+        except brotli.error:
+            return None
+        if len(out) > cap:
+            raise _Bad(f"body over cap: br body decodes to more than {cap} bytes")
         return out
     if coding == "zstd":
-        import io
-
         import zstandard
 
         try:
             reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(body), read_across_frames=True)
-            out = reader.read(max_body + 1)
-        except zstandard.ZstdError as exc:
-            raise _Bad(f"content-encoding error: zstd: {exc}") from None
-        if len(out) > max_body:
-            raise _Bad(f"body over cap: zstd body decodes to more than {max_body} bytes")
+            out = reader.read(cap + 1)
+        except zstandard.ZstdError:
+            return None
+        if len(out) > cap:
+            raise _Bad(f"body over cap: zstd body decodes to more than {cap} bytes")
         return out
-    return body  # unknown coding (servers send e.g. "utf-8"): browsers show the bytes as they are
+    return None  # unknown coding (servers send e.g. "utf-8"): browsers show the bytes as they are
 
 
-def _zlib_capped(body: bytes, wbits: int, max_body: int, coding: str) -> bytes:
-    out: list[bytes] = []
-    produced = 0
-    data = body
-    while data:
-        dec = zlib.decompressobj(wbits)
-        try:
-            piece = dec.decompress(data, max_body + 1 - produced)
-        except zlib.error as exc:
-            if out:  # garbage after a complete member: keep what decoded
-                break
-            raise _Bad(f"content-encoding error: {coding}: {exc}") from None
-        out.append(piece)
-        produced += len(piece)
-        if produced > max_body:
-            raise _Bad(f"body over cap: {coding} body decodes to more than {max_body} bytes")
-        if not dec.eof:
-            break  # truncated stream (or cap reached exactly): keep what decoded
-        data = dec.unused_data  # concatenated gzip members
-    return b"".join(out)
+__all__ = [
+    "ARCHIVE_SUFFIXES", "DEFAULT_MAX_BODY", "HEADER_ALLOWANCE", "ArchivedRecord", "DamagedRecord",
+    "DamagedRecordError", "file_format", "find_next", "is_archive_name", "iter_records", "iter_warc_paths",
+    "read_record_at", "wacz_members",
+]

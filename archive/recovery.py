@@ -24,9 +24,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from archive.members import member_end, read_member
 from archive.naming import OPEN_SUFFIX, fsync_directory, rename_no_overwrite
-from archive.reader import DEFAULT_MAX_BODY, HEADER_ALLOWANCE, _Bad, _parse_record
+from archive.reader import DEFAULT_MAX_BODY, ArchivedRecord, iter_records
 
 try:
     import fcntl
@@ -100,30 +99,24 @@ def recover_file(path: Path) -> RecoveryReport:
 
 
 def _scan(fh, path: Path) -> tuple[int, int]:  # noqa: ANN001 - binary file object
-    """(number of good records from the start, offset just after the last good one)."""
-    offset = 0
+    """(number of good records from the start, offset just after the last good one).
+
+    Uses the one reader (:func:`archive.reader.iter_records`, digests checked); a record over
+    the body cap still counts as complete when its gzip member is whole."""
     kept = 0
-    while True:
-        member = read_member(fh, offset, DEFAULT_MAX_BODY + HEADER_ALLOWANCE)
-        if member.status == "over-cap" and kept > 0:
-            # A large but complete record (zlib checks the gzip CRC) is kept unparsed.
-            end = member_end(fh, offset)
-            if end is None:
-                return kept, offset
-            kept += 1
-            offset = end
+    good_end = 0
+    for item in iter_records(path, max_body=DEFAULT_MAX_BODY, decode_payload=False, keep_payload=False):
+        if not isinstance(item, ArchivedRecord):
+            if item.lost or item.offset < good_end or kept == 0:
+                break
             continue
-        if member.status != "ok":
-            return kept, offset
-        try:
-            record, _ = _parse_record(member.data, path.name, offset, member.length, DEFAULT_MAX_BODY,
-                                      verify=True, decode=False, whole_member=True)
-        except _Bad:
-            return kept, offset
-        if kept == 0 and record.rec_type != "warcinfo":
+        if kept == 0 and item.rec_type != "warcinfo":
             return 0, 0
+        if not item.addressable or item.offset != good_end:
+            break
         kept += 1
-        offset += member.length
+        good_end = item.offset + item.length
+    return kept, good_end
 
 
 def _free(candidate: Path) -> Path:

@@ -15,6 +15,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter as WarcioWriter
 
 from archive.reader import (
+    DEFAULT_MAX_BODY,
     ArchivedRecord,
     DamagedRecord,
     DamagedRecordError,
@@ -99,7 +100,9 @@ def test_garbage_between_members_resyncs(tmp_path: Path) -> None:
     cut = refs[1].offset
     path.write_bytes(data[:cut] + b"JUNK\x1f\x8bJUNK" + data[cut:])
     items = list(iter_records(path))
-    assert [(i.offset, i.reason.split(":")[0]) for i in items if isinstance(i, DamagedRecord)] == [(cut, "bad gzip")]
+    # junk is reported (file, offset) but costs no record
+    assert [(i.offset, i.reason.split(":")[0], i.lost) for i in items if isinstance(i, DamagedRecord)] == \
+        [(cut, "junk", False)]
     assert [i.url for i in items if getattr(i, "rec_type", "") == "response"] == [URL.format(i) for i in range(3)]
 
 
@@ -142,18 +145,35 @@ def test_file_cut_mid_record(tmp_path: Path) -> None:
     assert items[-1].offset == refs[2].offset and items[-1].reason.startswith("truncated record")
 
 
-def test_whole_file_gzip_refused_with_fix(tmp_path: Path) -> None:
-    path, _ = write_file(tmp_path)
+def test_whole_file_gzip_is_streamed_with_a_note(tmp_path: Path) -> None:
+    path, refs = write_file(tmp_path)
     plain = b"".join(m.data for m in split_members(path.read_bytes()))
     whole = tmp_path / "whole.warc.gz"
     whole.write_bytes(gz(plain))
-    items = list(iter_records(whole))
-    assert len(items) == 1 and isinstance(items[0], DamagedRecord)
-    assert items[0].offset == 0 and "whole-file gzip" in items[0].reason
-    assert "warcio recompress IN OUT" in items[0].reason
-    # same answer when the single member is larger than the cap
-    items = list(iter_records(whole, max_body=10))
-    assert len(items) == 1 and "whole-file gzip" in items[0].reason
+    for max_body in (DEFAULT_MAX_BODY, 10_000):
+        items = list(iter_records(whole, max_body=max_body))
+        notes = [i for i in items if isinstance(i, DamagedRecord)]
+        assert len(notes) == 1 and not notes[0].lost and notes[0].offset == 0
+        assert "warcio recompress IN OUT" in notes[0].reason
+        records = [i for i in items if isinstance(i, ArchivedRecord)]
+        assert kinds(records) == ["warcinfo"] + ["response", "request"] * 3
+        assert [r.member_index for r in records] == list(range(7))
+        assert not any(r.addressable for r in records)
+        assert [r.payload for r in records if r.rec_type == "response"] == [HTML] * 3
+    # a record inside the member is still reachable by (offset, member_index)
+    assert read_record_at(whole, 0, member_index=3).url == URL.format(1)
+
+
+def test_concatenated_whole_file_and_per_record_gzip(tmp_path: Path) -> None:
+    path, refs = write_file(tmp_path)
+    plain = b"".join(m.data for m in split_members(path.read_bytes()))
+    joined = tmp_path / "joined.warc.gz"
+    joined.write_bytes(gz(plain) + path.read_bytes())
+    records = [i for i in iter_records(joined) if isinstance(i, ArchivedRecord)]
+    assert kinds(records) == (["warcinfo"] + ["response", "request"] * 3) * 2
+    tail = records[7:]
+    assert all(r.addressable for r in tail)
+    assert [r.offset - len(gz(plain)) for r in tail] == [m.offset for m in split_members(path.read_bytes())]
 
 
 def test_uncompressed_warc_is_read(tmp_path: Path) -> None:

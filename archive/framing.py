@@ -139,14 +139,16 @@ class GzipStream:
                 self.dpos += len(self.buf) - self.bpos
                 self.buf, self.bpos = b"", 0
             return b"".join(out)
-        if size == 0:
-            return b""
-        if self.bpos >= len(self.buf) and not self._fill():
-            return b""
-        piece = self.buf[self.bpos:self.bpos + size]
-        self.bpos += len(piece)
-        self.dpos += len(piece)
-        return piece
+        parts: list[bytes] = []
+        while size > 0:
+            if self.bpos >= len(self.buf) and not self._fill():
+                break
+            piece = self.buf[self.bpos:self.bpos + size]
+            self.bpos += len(piece)
+            self.dpos += len(piece)
+            size -= len(piece)
+            parts.append(piece)
+        return parts[0] if len(parts) == 1 else b"".join(parts)
 
     def readline(self, size: int | None = -1) -> bytes:
         limit = MAX_LINE if size is None or size < 0 else min(size, MAX_LINE)

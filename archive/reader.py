@@ -363,7 +363,7 @@ def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, op
             except _Bad as bad:
                 yield _damage(name, rec_offset, bad.reason, path, member)
                 block_end_member = rec_offset
-                if not bad.consumed:
+                if not bad.consumed or not _skip_trailer(stream):
                     _skip_to_record(stream)
                 continue
             block_end_member, _ = stream.locate(max(stream.tell() - 1, 0))
@@ -589,6 +589,10 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
         raise _Bad("truncated record: the file ends inside the HTTP headers") from None
     except (ArchiveLoadFailed, StatusAndHeadersParserException, ValueError) as exc:
         raise _Bad(f"bad WARC headers: {_short(exc)}") from None
+    except GzipDamage:
+        raise
+    except Exception as exc:  # noqa: BLE001 - warcio trips over some malformed headers
+        raise _Bad(f"bad WARC headers: {type(exc).__name__}: {_short(exc)}") from None
     heads = rec.rec_headers
     if len(heads.headers) > _MAX_HEADER_LINES:
         raise _Bad("bad WARC headers: too many header lines")
@@ -609,9 +613,15 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
 
     cap = opts.max_body
     stored_cap = cap + HEADER_ALLOWANCE
-    body = raw_stream.read(stored_cap + 1) if opts.keep else b""
-    over = len(body) > stored_cap
-    stored_len = len(body) + _drain(raw_stream)
+    try:
+        body = raw_stream.read(stored_cap + 1) if opts.keep else b""
+        over = len(body) > stored_cap
+        stored_len = len(body) + _drain(raw_stream)
+    except (GzipDamage, _Bad):
+        raise
+    except Exception as exc:  # noqa: BLE001 - e.g. a digest value that is no base16/32/64
+        raise _Bad(f"block digest mismatch: malformed digest ({type(exc).__name__}: {_short(exc)})",
+                   consumed=getattr(raw_stream, "limit", 1) == 0) from None
     remaining = getattr(raw_stream, "limit", 0)
     if remaining > 0:
         if isinstance(stream, GzipStream) and stream.at_boundary:

@@ -119,9 +119,10 @@ class MinHasher:
         is used only when its key matches)."""
         return (self.shingle_size, self.num_perm, _SEED)
 
-    def shingle_hashes(self, text: str) -> npt.NDArray[np.uint64]:
-        """64-bit hashes of the character shingles of the normalised text (may repeat)."""
-        norm = normalise_for_shingling(text)
+    def shingle_hashes(self, text: str, *, normalised: bool = False) -> npt.NDArray[np.uint64]:
+        """64-bit hashes of the character shingles of the normalised text (may repeat);
+        `normalised`: `text` is already `normalise_for_shingling`'s output."""
+        norm = text if normalised else normalise_for_shingling(text)
         codes = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         k = self.shingle_size
         n = codes.size - k + 1
@@ -133,9 +134,9 @@ class MinHasher:
             h += codes[j : j + n]
         return _mix64(h)
 
-    def signature(self, text: str) -> npt.NDArray[np.uint32] | None:
+    def signature(self, text: str, *, normalised: bool = False) -> npt.NDArray[np.uint32] | None:
         """MinHash signature of `text`, or None when it has no shingle (too short)."""
-        hashes = self.shingle_hashes(text)
+        hashes = self.shingle_hashes(text, normalised=normalised)
         if hashes.size == 0:
             return None
         return self.signature_of_hashes(hashes)

@@ -2,8 +2,9 @@
 
 `dedup_report(directory, min_size=2, limit=None)` opens ``dedup.sqlite`` read-only and lists
 every cluster with at least `min_size` members, largest first: the canonical copy's title and
-URL, then each member's site, publication date, how it was linked (exact / near + estimated
-Jaccard) and URL.
+URL (the cluster's original under `crawler.dedup.canonical`, as it is now — after every move),
+then each member's site, publication date, how it was linked (exact / near + estimated
+Jaccard) and URL, the canonical first.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def format_clusters(clusters: list[Cluster], *, total_items: int | None = None) 
         lines.append(f"#{n}  {cluster.size} copies on {len(sites)} sites — {root.title or '(no title)'}")
         lines.append(f"    canonical {root.item_id}  {root.url or ''}")
         for m in cluster.members:
-            how = "canonical" if m.kind == "new" else (
+            how = "canonical" if m.item_id == cluster.canonical_id else (
                 m.kind if m.similarity is None or m.kind == "exact" else f"{m.kind} {m.similarity:.2f}"
             )
             lines.append(f"    {(m.published or '-')[:10]:<10}  {m.site or '?':<28} {how:<11} {m.url or m.item_id}")

@@ -2,39 +2,48 @@
 shared by every worker of a distributed crawl.
 
 `RedisDedupIndex(client, prefix, params)` offers the methods `Deduplicator` calls on
-`DedupIndex` (member, by_content, candidates, item_id_of, add_member, add_bands, commit,
-close, clusters, len) plus `exclusive()`, a Redis lock the `Deduplicator` holds around each
+`DedupIndex` (member, by_content, candidates, item_id_of, ranked, cluster_ranked,
+cluster_cites, canonical_and_cites, relinks_after, add_member, add_bands, move, commit, close, clusters, len) plus
+`exclusive()`, a Redis lock the `Deduplicator` holds around each
 check-and-record, so two workers checking two copies of one story at the same moment cannot
 both find "nothing yet" and both become canonical. Writes are sent at once (not batched):
 another worker must see a member as soon as the lock is released.
 
 Keys under ``<prefix>`` (``healthcrawl:<crawl>:dedup``):
-``:meta`` hash of the signature parameters (a crawl reopened with other ``DEDUP_*`` values
-raises ValueError, as with SQLite); ``:next`` member id counter; ``:ids`` hash item id → member
-id; ``:m`` hash member id → JSON [item_id, canonical id, kind, similarity, content key, site,
-published, url, title, signature hex]; ``:content`` hash content key → first member id;
-``:b:<band key>`` set of member ids per LSH band; ``:lock`` the check lock.
-Member ids grow in processing order across all workers, so "first checked is canonical" holds
-for the crawl as a whole; which copy that is depends on which worker got there first.
+``:meta`` hash of the signature parameters and the index ``uid`` (a crawl reopened with other
+``DEDUP_*`` values or an older schema raises ValueError, as with SQLite); ``:next`` member id
+counter; ``:ids`` hash item id → member id; ``:m`` hash member id → JSON [item_id, canonical
+id, kind, similarity, content key, site, published, url, title, signature hex, rank, cites];
+``:content`` hash content key → first member id; ``:b:<band key>`` set of member ids per LSH
+band; ``:c:<canonical id>`` set of the member ids of that cluster and ``:k:<canonical id>`` set
+of the outlet keys its members name (so moving a canonical touches that cluster only);
+``:relinks`` list of JSON [item_id, duplicate_of], the outbox of link changes (``seq`` = list
+position + 1), which every worker copies into its own ``items.jsonl``
+(`crawler.dedup.links`); ``:lock`` the check lock.
+The canonical of a cluster is picked by `crawler.dedup.canonical` from its members, exactly as
+with SQLite, so which worker got to a copy first does not matter. A move is one MULTI/EXEC
+transaction: a worker dying mid-check leaves the old links or the new ones.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from redis.exceptions import LockNotOwnedError
 
+from crawler.dedup.canonical import Ranked
 from crawler.dedup.index import KIND_CODES, KIND_NAMES, StoredMember
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["RedisDedupIndex"]
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 class RedisDedupIndex:
@@ -49,6 +58,8 @@ class RedisDedupIndex:
         self._lock = client.lock(f"{prefix}:lock", timeout=lock_timeout, sleep=0.002,
                                  blocking_timeout=lock_timeout * 2)
         wanted = {**{k: str(v) for k, v in params.items()}, "schema": SCHEMA_VERSION}
+        client.hsetnx(f"{prefix}:meta", "uid", uuid.uuid4().hex)
+        self.uid = client.hget(f"{prefix}:meta", "uid").decode()
         if wanted:
             client.hsetnx(f"{prefix}:meta", "schema", SCHEMA_VERSION)
             for key, value in wanted.items():
@@ -126,8 +137,36 @@ class RedisDedupIndex:
             raise KeyError(f"{self.path}: no member with id {member_id}")
         return str(row[0])
 
+    def ranked(self, member_id: int) -> Ranked:
+        row = self._row(member_id)
+        if row is None:
+            raise KeyError(f"{self.path}: no member with id {member_id}")
+        return _ranked(member_id, row)
+
+    def cluster_ranked(self, canonical_id: int) -> list[Ranked]:
+        ids = sorted(int(i) for i in self.client.smembers(f"{self.prefix}:c:{canonical_id}"))
+        if not ids:
+            return []
+        rows = self.client.hmget(f"{self.prefix}:m", ids)
+        return [_ranked(i, json.loads(raw)) for i, raw in zip(ids, rows, strict=True) if raw is not None]
+
+    def canonical_and_cites(self, canonical_id: int) -> tuple[Ranked, frozenset[str]]:
+        return self.ranked(canonical_id), self.cluster_cites(canonical_id)
+
+    def cluster_cites(self, canonical_id: int) -> frozenset[str]:
+        return frozenset(k.decode() for k in self.client.smembers(f"{self.prefix}:k:{canonical_id}"))
+
+    def relinks_after(self, seq: int, limit: int = 10_000) -> list[tuple[int, str, str | None]]:
+        raws = self.client.lrange(f"{self.prefix}:relinks", seq, seq + limit - 1)
+        found = []
+        for n, raw in enumerate(raws, start=seq + 1):
+            item_id, dup = json.loads(raw)
+            found.append((n, str(item_id), dup))
+        return found
+
     def clusters(self, min_size: int) -> list[tuple[StoredMember, list[StoredMember]]]:
-        """(root, members in processing order) of clusters with ≥ min_size members, largest first."""
+        """(canonical, members: canonical first, then processing order) of clusters with ≥ min_size
+        members, largest first."""
         groups: dict[int, list[tuple[int, list[Any]]]] = {}
         for raw_id, raw in self.client.hscan_iter(f"{self.prefix}:m", count=1000):
             row = json.loads(raw)
@@ -136,7 +175,7 @@ class RedisDedupIndex:
         for root_id, rows in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
             if len(rows) < min_size:
                 continue
-            rows.sort(key=lambda r: r[0])
+            rows.sort(key=lambda r: (r[0] != root_id, r[0]))
             root_item = next((str(r[0]) for i, r in rows if i == root_id), None) or self.item_id_of(root_id)
             members = [self._stored(i, r, root_item) for i, r in rows]
             result.append((members[0], members))
@@ -148,18 +187,50 @@ class RedisDedupIndex:
     # -- writes -----------------------------------------------------------------------------
     def add_member(self, item_id: str, *, canonical_id: int | None, kind: str, similarity: float | None,
                    content_key: int | None, site: str | None, published: str | None, url: str | None,
-                   title: str | None, sig: bytes | None) -> int:
+                   title: str | None, sig: bytes | None, rank: str = "", cites: str | None = None) -> int:
         member_id = int(self.client.incr(f"{self.prefix}:next"))
         root = member_id if canonical_id is None else canonical_id
         row = [item_id, root, KIND_CODES[kind], similarity, content_key, site, published, url, title,
-               sig.hex() if sig is not None else None]
+               sig.hex() if sig is not None else None, rank, cites]
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(f"{self.prefix}:m", member_id, json.dumps(row, ensure_ascii=False))
         pipe.hset(f"{self.prefix}:ids", item_id, member_id)
+        pipe.sadd(f"{self.prefix}:c:{root}", member_id)
+        if cites:
+            pipe.sadd(f"{self.prefix}:k:{root}", *cites.split("|"))
         if content_key is not None:
             pipe.hsetnx(f"{self.prefix}:content", content_key, member_id)
         pipe.execute()
         return member_id
+
+    def move(self, from_canonical: int, to_member: int, skip: int | None = None) -> int:
+        """Point every member of the cluster of `from_canonical` at `to_member` and queue a relink
+        for each (but `skip`), in one transaction. Returns how many members moved."""
+        if from_canonical == to_member:
+            return 0
+        p = self.prefix
+        ids = sorted(int(i) for i in self.client.smembers(f"{p}:c:{from_canonical}"))
+        if not ids:
+            return 0
+        rows = self.client.hmget(f"{p}:m", ids)
+        target = self.item_id_of(to_member)
+        pipe = self.client.pipeline(transaction=True)
+        relinks = []
+        for member_id, raw in zip(ids, rows, strict=True):
+            if raw is None:
+                continue
+            row = json.loads(raw)
+            row[1] = to_member
+            pipe.hset(f"{p}:m", member_id, json.dumps(row, ensure_ascii=False))
+            if member_id != skip:
+                relinks.append(json.dumps([row[0], None if member_id == to_member else target], ensure_ascii=False))
+        pipe.sunionstore(f"{p}:c:{to_member}", [f"{p}:c:{to_member}", f"{p}:c:{from_canonical}"])
+        pipe.sunionstore(f"{p}:k:{to_member}", [f"{p}:k:{to_member}", f"{p}:k:{from_canonical}"])
+        pipe.delete(f"{p}:c:{from_canonical}", f"{p}:k:{from_canonical}")
+        if relinks:
+            pipe.rpush(f"{p}:relinks", *relinks)
+        pipe.execute()
+        return len(ids)
 
     def add_bands(self, member_id: int, keys: Sequence[int]) -> None:
         pipe = self.client.pipeline(transaction=False)
@@ -172,3 +243,8 @@ class RedisDedupIndex:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _ranked(member_id: int, row: list[Any]) -> Ranked:
+    return Ranked(member_id, row[5], str(row[10]) if len(row) > 10 and row[10] else "",
+                  row[11] if len(row) > 11 else None)

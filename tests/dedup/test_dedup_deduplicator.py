@@ -1,4 +1,5 @@
-"""Deduplicator: exact and near reposts linked to the first copy; other stories left alone."""
+"""Deduplicator: exact and near reposts linked to the original (here, with equal dates, the
+first fetched); other stories left alone."""
 
 from __future__ import annotations
 
@@ -36,16 +37,21 @@ _T2S = opencc.OpenCC("t2s.json")
 
 
 class Feeder:
-    """Checks texts under made-up URLs, the way the pipeline would."""
+    """Checks texts under made-up URLs, the way the pipeline would: in fetch order (each check
+    fetched one minute after the one before)."""
 
     def __init__(self, dedup: Deduplicator) -> None:
         self.dedup = dedup
+        self.fetched = 0
 
-    def check(self, url: str, text: str, *, published: str = "2024-03-01") -> tuple[str, DedupVerdict]:
+    def check(self, url: str, text: str, *, published: str = "2024-03-01",
+              source: str | None = None) -> tuple[str, DedupVerdict]:
         canonical = canonicalize_url(url)
         item_id = article_id(canonical)
+        self.fetched += 1
         verdict = self.dedup.check(item_id, canonical, text, content_hash(text), site=canonical.split("/")[2],
-                                   published=published, url=url, title=text[:12])
+                                   published=published, url=url, title=text[:12], source=source,
+                                   fetched_at=f"2024-03-02T{self.fetched // 60:02d}:{self.fetched % 60:02d}:00+00:00")
         return item_id, verdict
 
 
@@ -149,7 +155,7 @@ def _run(directory: Path, order: list[tuple[str, str]]) -> dict[str, str | None]
         return {url: feeder.check(url, text)[1].duplicate_of for url, text in order}
 
 
-def test_canonical_choice_is_deterministic_first_processed_wins(tmp_path: Path) -> None:
+def test_same_dates_the_first_fetched_wins(tmp_path: Path) -> None:
     copies = [(f"http://site{i}.cn/a.html", text) for i, text in enumerate(MUTATIONS.values())]
     copies.append(("http://orig.cn/a.html", original()))
     forward = _run(tmp_path / "one", copies)
@@ -237,7 +243,7 @@ i = 0
 while True:                      # never closes: killed from outside
     text = f"第{i}篇。" + body if i % 2 else "不同的稿件" + sha256(str(i).encode()).hexdigest() * 2
     dedup.check(f"{i:016x}", f"http://e.cn/{i}", text, sha1(text.encode()).hexdigest(),
-                site="e.cn", published=None, url=f"http://e.cn/{i}")
+                site="e.cn", published="2020-01-01", url=f"http://e.cn/{i}")
     i += 1
     if i == 200:
         print("committed-some", flush=True)

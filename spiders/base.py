@@ -181,7 +181,14 @@ class SourceSpider(scrapy.Spider):
             return None
         return self.article_request(spec, url, date=date)
 
+    def run_state(self) -> Any:
+        """The crawl's `RunState` (output folder, seen-store, captures), None without one."""
+        from crawler.extensions.run_state import RunStateExtension
+
+        extension = self.crawler.get_extension(RunStateExtension)
+        return extension.state if extension else None
+
     def is_seen(self, url: str) -> bool:
         """True when the seen-store (harvest mode) already holds this article URL."""
-        state = getattr(self.crawler, "healthcrawl_state", None)
+        state = self.run_state()
         return bool(state and state.seen_before(url))

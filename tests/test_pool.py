@@ -14,7 +14,8 @@ import pytest
 
 from crawler.extract import Extractor
 from crawler.pages.process import CapturedPage
-from crawler.pages.pool import ExtractionPool, process_and_tag
+from crawler.pages.pool import ExtractionPool
+from crawler.pages.stages import process_and_tag
 
 EX = Extractor()
 PARAGRAPHS = ["县域医共体建设持续推进，乡镇卫生院服务能力明显提升，群众在家门口就能看病就医。",

@@ -24,7 +24,7 @@ import json, sys
 from pathlib import Path
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
-from crawler.runs.harvest import build_settings
+from crawler.runs.config import build_settings
 from spiders.news import NewsSpider
 
 class Probe(NewsSpider):

@@ -1,8 +1,10 @@
 """Per-crawl state kept in the output folder (`HEALTHCRAWL_OUT`), and the extension that opens
 and closes it.
 
-`RunState.of(crawler)` builds, once per crawler, the objects every component shares: the WARC
-writer (`ARCHIVE_*`), the URL seen-store and the near-duplicate index (`DEDUP_*`). Nothing is
+`RunState.of(crawler)` — the `RunStateExtension`'s state, found through
+`crawler.get_extension` — holds the objects every component shares: the WARC writer
+(`ARCHIVE_*`), the URL seen-store and the near-duplicate index (`DEDUP_*`), the capture index,
+and the run's `StageSequence` (`crawler.pages.sequence`), which the item pipelines adapt. Nothing is
 global: two crawlers with two output folders share nothing. With `REDIS_URL` set (distributed
 mode, `crawler.distributed`) the seen-store and the index live in that Redis under the crawl's
 key prefix and are shared by every worker; the WARC writer stays per worker. `close()` is called by the
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from archive.writer import WarcWriter
     from crawler.store.capture_index import CaptureIndex
     from crawler.dedup import Deduplicator
+    from crawler.pages.sequence import StageSequence
 
 logger = logging.getLogger(__name__)
 
@@ -44,14 +47,24 @@ class RunState:
         self._dedup: Deduplicator | None = None
         self._captures: CaptureIndex | None = None
         self.recovered: list[Any] = []
+        self._stages: StageSequence | None = None
 
     @classmethod
     def of(cls, crawler: Crawler) -> "RunState":
-        state = getattr(crawler, "healthcrawl_state", None)
-        if state is None:
-            state = cls(crawler)
-            crawler.healthcrawl_state = state  # type: ignore[attr-defined]
-        return state
+        """The crawl's state: held by its `RunStateExtension` (which must be in `EXTENSIONS`)."""
+        extension = crawler.get_extension(RunStateExtension)
+        if extension is None:
+            raise RuntimeError("crawler.extensions.run_state.RunStateExtension is not enabled (EXTENSIONS)")
+        return extension.state
+
+    @property
+    def stages(self) -> "StageSequence":
+        """The page sequence (extract → tag → relevance → dedup link → store) of this crawl."""
+        if self._stages is None:
+            from crawler.pages.sequence import StageSequence
+
+            self._stages = StageSequence(self.settings, self.crawler.stats)
+        return self._stages
 
     # -- archive ---------------------------------------------------------------------------
     @property
@@ -168,8 +181,12 @@ class RunState:
 
 
 class RunStateExtension:
+    """Opens the output folder's state when the spider opens and closes it (WARC files renamed
+    from `.open`, CDXJ index updated, stores flushed) when it closes. Holds the `RunState`."""
+
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self.state = RunState(crawler)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
@@ -178,9 +195,9 @@ class RunStateExtension:
         return cls(crawler)
 
     def spider_opened(self, spider: Spider) -> None:
-        state = RunState.of(self.crawler)
+        state = self.state
         if self.crawler.settings.getbool("ARCHIVE_ENABLED", True):
             _ = state.writer  # recover leftovers from a crash before the first capture
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        RunState.of(self.crawler).close(finished=reason == "finished")
+        self.state.close(finished=reason == "finished")

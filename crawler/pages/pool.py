@@ -43,14 +43,13 @@ from typing import Any, TypeVar
 from crawler.dedup.minhash import MinHasher
 from crawler.extract import Extractor
 from crawler.items import Article
-from crawler.pages.process import CapturedPage, NotAnArticle, process_page
-from crawler.pages.stages import tag_article
+from crawler.pages.process import CapturedPage
+from crawler.pages.stages import Result, process_and_tag
 
-__all__ = ["ExtractionPool", "Result", "pool_size", "process_and_tag", "safe_process"]
+__all__ = ["ExtractionPool", "pool_size"]
 
 logger = logging.getLogger(__name__)
 
-Result = Article | tuple[str, str]
 Job = tuple[CapturedPage, Any, bool]          # page, region, tag
 T = TypeVar("T")
 
@@ -68,27 +67,6 @@ _WARM_PAGE = CapturedPage(
 def pool_size(workers: int) -> int:
     """`EXTRACT_WORKERS` / `--workers` as a process count: negative means one per CPU."""
     return (os.cpu_count() or 1) if workers < 0 else workers
-
-
-def safe_process(page: CapturedPage, extractor: Extractor) -> Result:
-    """`process_page` that never raises: the article or (reason, message)."""
-    try:
-        return process_page(page, extractor)
-    except NotAnArticle as exc:
-        return (exc.reason, str(exc))
-    except Exception as exc:  # noqa: BLE001 - reported with the URL by the caller
-        return ("error", f"{type(exc).__name__}: {exc}")
-
-
-def process_and_tag(page: CapturedPage, extractor: Extractor, region: Any = None, *, tag: bool = False) -> Result:
-    """`safe_process`, then `tag_article(article, region)` when `tag` (never raises)."""
-    result = safe_process(page, extractor)
-    if tag and isinstance(result, Article):
-        try:
-            tag_article(result, region)
-        except Exception as exc:  # noqa: BLE001 - reported with the URL by the caller
-            return ("error", f"tagging: {type(exc).__name__}: {exc}")
-    return result
 
 
 # -- worker side --------------------------------------------------------------------------

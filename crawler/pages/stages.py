@@ -1,16 +1,21 @@
-"""After extraction, before storage: the steps that crawl and replay share.
+"""The single stages of the page sequence, as plain functions (no Scrapy, no settings).
 
-`tag_article` fills the region and topic fields (`crawler.tags`); `link_duplicates` asks
-the deduplicator and sets `duplicate_of`. The Scrapy pipelines (`crawler.pipelines.tags`,
-`crawler.pipelines.dedup`) and replay (`crawler.runs.replay`) call exactly these, so an item is
-the same whichever way it was made.
+`safe_process` runs `process_page` and never raises; `process_and_tag` adds `tag_article`
+(region and topic fields, `crawler.tags`), which is what an extraction worker runs;
+`link_duplicates` asks the deduplicator and sets `duplicate_of`. They are put in order, with
+their settings and stats, by `crawler.pages.sequence.StageSequence` — the one object the
+Scrapy pipelines, replay and `healthcrawl extract` use.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from crawler.extract import Extractor
 from crawler.items import Article
+from crawler.pages.process import CapturedPage, NotAnArticle, process_page
+
+Result = Article | tuple[str, str]
 
 
 def _region_fields(region: Any) -> tuple[str | None, str | None, str | None]:
@@ -42,3 +47,24 @@ def link_duplicates(article: Article, dedup: Any) -> Any:
                           title=article.title, fetched_at=article.fetched_at, minhash=article._minhash)
     article.duplicate_of = verdict.duplicate_of
     return verdict
+
+
+def safe_process(page: CapturedPage, extractor: Extractor) -> Result:
+    """`process_page` that never raises: the article or (reason, message)."""
+    try:
+        return process_page(page, extractor)
+    except NotAnArticle as exc:
+        return (exc.reason, str(exc))
+    except Exception as exc:  # noqa: BLE001 - reported with the URL by the caller
+        return ("error", f"{type(exc).__name__}: {exc}")
+
+
+def process_and_tag(page: CapturedPage, extractor: Extractor, region: Any = None, *, tag: bool = False) -> Result:
+    """`safe_process`, then `tag_article(article, region)` when `tag` (never raises)."""
+    result = safe_process(page, extractor)
+    if tag and isinstance(result, Article):
+        try:
+            tag_article(result, region)
+        except Exception as exc:  # noqa: BLE001 - reported with the URL by the caller
+            return ("error", f"tagging: {type(exc).__name__}: {exc}")
+    return result

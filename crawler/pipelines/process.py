@@ -22,8 +22,10 @@ response (`ARCHIVE_ENABLED`).
 Region and topic tagging (`tag_article` with the source's region) runs here too, in the
 worker when there is a pool, so it is off the reactor as well; the tag stage then only applies
 the source's relevance threshold. `TAGS_ENABLED=False` switches tagging off.
-Settings: `EXTRACT_WORKERS`, `TAGS_ENABLED`, `EXTRACT_MIN_TEXT_CHARS` and the other
-`EXTRACT_*` options of `crawler.extract.Extractor.from_settings`. With a pool and dedup on, workers
+The stages themselves, their settings and stats are the crawl's `StageSequence`
+(`crawler.pages.sequence`; `RunState.of(crawler).stages`): `EXTRACT_WORKERS`, `TAGS_ENABLED`,
+`EXTRACT_MIN_TEXT_CHARS` and the other `EXTRACT_*` options of
+`crawler.extract.Extractor.from_settings`. With a pool and dedup on, workers
 also compute each article's MinHash signature (`DEDUP_SHINGLE_SIZE`, `DEDUP_NUM_PERM`), which
 the dedup stage then uses instead of hashing in the reactor thread.
 """
@@ -37,17 +39,14 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.dedup import DedupSettings
-from crawler.dedup.minhash import MinHasher
-from crawler.extract import Extractor
+from crawler.extensions.run_state import RunState
 from crawler.items import Article
 from crawler.pages.process import CapturedPage
-from crawler.pages.pool import ExtractionPool, Result, pool_size, process_and_tag
-from crawler.extensions.run_state import RunState
-from crawler.urls import canonicalize_url
 from crawler.pages.provenance import extraction_summary
+from crawler.pages.stages import Result
+from crawler.urls import canonicalize_url
 
-__all__ = ["ProcessPagePipeline", "extractor_from_settings", "source_spec"]
+__all__ = ["ProcessPagePipeline", "source_spec"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,18 +57,6 @@ def source_spec(crawler: Crawler, name: str | None) -> Any:
         if spec.name == name:
             return spec
     return None
-
-
-def extractor_from_settings(settings: Any) -> Extractor:
-    return Extractor.from_settings(settings)
-
-
-def _dedup_hasher(settings: Any) -> MinHasher | None:
-    """The dedup stage's MinHasher, for workers to sign articles with (None: dedup is off)."""
-    if not settings.getbool("DEDUP_ENABLED", True):
-        return None
-    dedup = DedupSettings.from_scrapy(settings)
-    return MinHasher(dedup.shingle_size, dedup.num_perm)
 
 
 class _FetchOrder:
@@ -105,13 +92,10 @@ class _FetchOrder:
 class ProcessPagePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.stats = crawler.stats
-        self.extractor = extractor_from_settings(crawler.settings)
-        workers = pool_size(crawler.settings.getint("EXTRACT_WORKERS", 0))
-        self.pool = ExtractionPool(workers, self.extractor, hasher=_dedup_hasher(crawler.settings)) if workers else None
+        self.stages = RunState.of(crawler).stages
+        self.pool = self.stages.start_pool()
         self.order = _FetchOrder()
-        self.archive = crawler.settings.getbool("ARCHIVE_ENABLED", True)
-        self.tag = crawler.settings.getbool("TAGS_ENABLED", True)
+        self.archive = crawler.settings.getbool("ARCHIVE_ENABLED")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "ProcessPagePipeline":
@@ -127,10 +111,10 @@ class ProcessPagePipeline:
         spec = source_spec(self.crawler, item.source_name)
         region = spec.region if spec is not None else None
         if self.pool is None:
-            return self._finish(item, process_and_tag(item, self.extractor, region, tag=self.tag))
+            return self._finish(item, self.stages.extract(item, region))
         ticket = self.order.ticket()
         try:
-            result = await self.pool.process(item, region, tag=self.tag)
+            result = await self.pool.process(item, region, tag=self.stages.tag)
             await self.order.wait(ticket)
             return self._finish(item, result)
         finally:
@@ -138,16 +122,13 @@ class ProcessPagePipeline:
 
     def _finish(self, item: CapturedPage, result: Result) -> Article:
         self._write_metadata(item, result)
+        result = self.stages.counted(result)
         if isinstance(result, Article):
-            self.stats.inc_value("extract/articles")
             return result
         reason, message = result
         state = RunState.of(self.crawler)
         if reason == "error":
-            self.stats.inc_value("extract/errors")
             logger.error("extraction failed for %s: %s (page archived in %s)", item.url, message, item.warc_filename)
-        else:
-            self.stats.inc_value(f"extract/rejected/{reason}")
         if state.seen_store is not None and reason != "http-error":
             state.seen_store.add(canonicalize_url(item.url), None, item.fetched_at)
         raise DropItem(f"{reason}: no article at {item.url}: {message}")

@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("STORE_ENABLED", True):
+        if not crawler.settings.getbool("STORE_ENABLED"):
             raise NotConfigured("set STORE_ENABLED=True to write items.jsonl")
         self.crawler = crawler
         self.writer: JsonLinesWriter | None = None
@@ -39,7 +39,7 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         state = RunState.of(self.crawler)
-        path = state.out_dir / self.crawler.settings.get("STORE_ITEMS_FILE", "items.jsonl")
+        path = state.out_dir / self.crawler.settings.get("STORE_ITEMS_FILE")
         self.writer = JsonLinesWriter(path)
         reconciled = reconcile_tail(path, state)
         if reconciled:
@@ -49,7 +49,7 @@ class StorePipeline:
     def _commit(self) -> None:
         """Make the item's URL and dedup record durable right after its line is written."""
         state = RunState.of(self.crawler)
-        if self.crawler.settings.getbool("DEDUP_ENABLED", True):
+        if self.crawler.settings.getbool("DEDUP_ENABLED"):
             state.dedup.commit()
         elif state.seen_store is not None:
             state.seen_store.flush()
@@ -69,7 +69,7 @@ class StorePipeline:
             assert self.crawler.engine is not None
             asyncio.ensure_future(self.crawler.engine.close_spider_async(reason="store-error"))
             raise DropItem(f"store-error: {exc}") from exc
-        self.crawler.stats.inc_value("store/items")
+        RunState.of(self.crawler).stages.stored(item)
         seen = RunState.of(self.crawler).seen_store
         if seen is not None:
             for url in {item.canonical_url, canonicalize_url(item.url)}:
@@ -97,12 +97,12 @@ def reconcile_tail(path: Path, state: RunState, lines: int = 256) -> int:
         if seen.has(item.canonical_url):
             continue
         missing += 1
-        if state.settings.getbool("DEDUP_ENABLED", True):
+        if state.settings.getbool("DEDUP_ENABLED"):
             link_duplicates(item, state.dedup)
         for url in {item.canonical_url, canonicalize_url(item.url)}:
             seen.add(url, item.id, item.fetched_at)
     if missing:
-        if state.settings.getbool("DEDUP_ENABLED", True):
+        if state.settings.getbool("DEDUP_ENABLED"):
             state.dedup.commit()
         seen.flush()
     return missing

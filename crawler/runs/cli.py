@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crawler.items import Article
 from crawler.runs.harvest import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, RunOutcome
 
 
@@ -54,8 +55,12 @@ def _common_crawl(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--workers", type=int, default=None,
                    help="extraction worker processes (default: setting EXTRACT_WORKERS); with --redis-url: crawler processes")
     p.add_argument("--redis-url", default=None, help="share the crawl through Redis (scrapy-redis)")
+    _settings_option(p)
+
+
+def _settings_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
-                   help="override a Scrapy setting")
+                   help="override a setting (any of crawler/settings.py or Scrapy's)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,14 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("extract", help="print the item for one saved page")
     p.add_argument("file", type=Path)
     p.add_argument("--url", default=None)
+    _settings_option(p)
 
     p = sub.add_parser("replay", help="re-extract archived responses from WARC files")
     p.add_argument("paths", nargs="+", type=Path)
     p.add_argument("--out", type=Path, required=True)
-    p.add_argument("--workers", type=int, default=-1,
-                   help="extraction processes (default -1: one per CPU; 0: in this process)")
-    p.add_argument("--max-body", type=_positive, default=50 * 1024 * 1024, metavar="BYTES",
-                   help="cap on a decompressed archived body, like DOWNLOAD_MAXSIZE for downloads (default 50 MiB)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="extraction processes (default: setting EXTRACT_WORKERS, -1 = one per CPU; 0: in this process)")
+    p.add_argument("--max-body", type=_positive, default=None, metavar="BYTES",
+                   help="cap on a decompressed archived body (default: setting DOWNLOAD_MAXSIZE, 50 MiB)")
+    _settings_option(p)
 
     p = sub.add_parser("export", help="export items to parquet, csv or sqlite")
     p.add_argument("items", nargs="+", type=Path)
@@ -190,8 +197,9 @@ def _run_distributed(args: argparse.Namespace, spider_kwargs: dict[str, Any], ov
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from crawler.extract import Extractor
-    from crawler.pages.process import CapturedPage, NotAnArticle, fetched_at, process_page
+    from crawler.pages.process import CapturedPage, fetched_at
+    from crawler.pages.sequence import CountingStats, StageSequence
+    from crawler.runs.config import build_settings
 
     try:
         body = args.file.read_bytes()
@@ -200,14 +208,13 @@ def cmd_extract(args: argparse.Namespace) -> int:
     url = args.url or args.file.resolve().as_uri()
     page = CapturedPage(url=url, status=200, headers={}, body=body,
                         fetched_at=fetched_at())
-    try:
-        article = process_page(page, Extractor())
-    except NotAnArticle as exc:
-        print(f"healthcrawl extract: {args.file}: no article ({exc.reason}: {exc})", file=sys.stderr)
+    sequence = StageSequence(build_settings(Path("output"), _overrides(args)), CountingStats())
+    result = sequence.extract(page)
+    if not isinstance(result, Article):
+        reason, message = result
+        print(f"healthcrawl extract: {args.file}: no article ({reason}: {message})", file=sys.stderr)
         return EXIT_FAILURES
-    from crawler.pages.stages import tag_article
-
-    tag_article(article, None)
+    article = result
     print(article.model_dump_json(indent=2))
     return EXIT_OK
 
@@ -215,7 +222,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from crawler.runs.replay import run_replay
 
-    return run_replay(args.paths, args.out, workers=args.workers, max_body=args.max_body)
+    return run_replay(args.paths, args.out, workers=args.workers, max_body=args.max_body, overrides=_overrides(args))
 
 
 def cmd_export(args: argparse.Namespace) -> int:

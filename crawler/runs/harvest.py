@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
 
+from crawler.runs.config import build_settings
 from crawler.runs.lock import LockHeld, output_lock
 
 logger = logging.getLogger(__name__)
@@ -39,21 +39,6 @@ class RunOutcome:
     stats: dict[str, Any] = field(default_factory=dict)
     summary: str = ""
     report_paths: list[Path] = field(default_factory=list)
-
-
-def build_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> Settings:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    settings.set("HEALTHCRAWL_OUT", str(out_dir), priority="cmdline")
-    if not sys.stderr.isatty():  # cron: warnings and errors only; the report tells the rest
-        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
-    for key, value in (overrides or {}).items():
-        settings.set(key, value, priority="cmdline")
-    if settings.get("REDIS_URL"):  # distributed mode: queue, dupefilter, seen-store, index in Redis
-        from crawler.distributed.settings import apply_distributed
-
-        apply_distributed(settings)
-    return settings
 
 
 def exit_code_for(stats: dict[str, Any]) -> int:

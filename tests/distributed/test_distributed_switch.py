@@ -9,7 +9,7 @@ import pytest
 import redis
 
 from crawler.distributed.connection import RedisHealth, RedisUnavailable, check_reachable, redis_client, safe_url
-from crawler.runs.harvest import build_settings
+from crawler.runs.config import build_settings
 
 
 def closed_port_url() -> str:

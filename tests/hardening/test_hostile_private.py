@@ -20,7 +20,7 @@ from twisted.internet.error import DNSLookupError
 
 from crawler.security.guard import GuardedResolver, is_forbidden_ip
 from crawler.middlewares.guard import PrivateAddressMiddleware
-from crawler.runs.harvest import build_settings
+from crawler.runs.config import build_settings
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,31 @@
+"""The settings of a run: `crawler.settings` (every default), then the command's overrides.
+
+`build_settings(out_dir, overrides)` is what every command that processes pages uses —
+`crawl`, `harvest`, `demo`, `replay`, `extract` — so `-s NAME=VALUE` means the same to all of
+them. Under cron (stderr not a terminal) the log level is WARNING: the report tells the rest.
+The Redis switch is not here: `REDIS_URL` turns on the `crawler.distributed.addon.RedisAddon`
+listed in `ADDONS`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from scrapy.settings import Settings
+
+
+def build_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    settings.set("HEALTHCRAWL_OUT", str(out_dir), priority="cmdline")
+    if not sys.stderr.isatty():  # cron: warnings and errors only; the report tells the rest
+        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
+    for key, value in (overrides or {}).items():
+        settings.set(key, value, priority="cmdline")
+    if settings.get("REDIS_URL"):  # distributed mode: queue, dupefilter, seen-store, index in Redis
+        from crawler.distributed.settings import apply_distributed
+
+        apply_distributed(settings)
+    return settings

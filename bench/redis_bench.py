@@ -7,7 +7,7 @@ Starts its own redis-server on a free loopback port (``--save "" --appendonly no
 folder) unless ``--redis-url`` is given (that database is flushed!). Generates the site
 (`bench.pages`), serves it (`bench.server`), and for each repeat and each worker count runs
 what ``healthcrawl crawl URL --allow-private --redis-url URL --workers N`` runs
-(`crawler.distributed.launcher.run_workers`; fresh crawl name, fresh output folder).
+(`crawler.runs.workers.run_workers`; fresh crawl name, fresh output folder).
 Throughput = pages fetched by all workers / wall time of the run, process start-up included
 (about 1.5 s per run on 2 cores), and also / the longest worker's Scrapy ``elapsed_time_seconds``.
 
@@ -70,7 +70,7 @@ def start_redis(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
 
 
 def crawl(site_url: str, redis_url: str, workers: int, out: Path, crawl_name: str, max_pages: int) -> dict[str, Any]:
-    from crawler.distributed.launcher import run_workers
+    from crawler.runs.workers import run_workers
 
     started = time.monotonic()
     outcome = run_workers(out, redis_url=redis_url, workers=workers,

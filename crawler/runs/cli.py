@@ -190,7 +190,7 @@ def cmd_harvest(args: argparse.Namespace) -> int:
 def _run_distributed(args: argparse.Namespace, spider_kwargs: dict[str, Any], overrides: dict[str, Any],
                      kind: str) -> RunOutcome:
     """`--redis-url`: `--workers` crawler processes (default 1) share the crawl through Redis."""
-    from crawler.distributed.launcher import run_workers
+    from crawler.runs.workers import run_workers
 
     return run_workers(args.out, redis_url=args.redis_url, workers=args.workers or 1, spider_kwargs=spider_kwargs,
                        overrides=overrides, kind=kind)

@@ -7,7 +7,7 @@ into `OUT/.demo-specs/`, and runs the ordinary harvest over them: the same spide
 WARC capture, dedup and report as a real harvest. Run twice into one folder, the second run
 requests no article again; started twice at once, the second exits with "skipped".
 With `redis_url`, `workers` worker processes share the crawl through Redis
-(`crawler.distributed.launcher`), each writing into `OUT/workers/<worker id>/`.
+(`crawler.runs.workers`), each writing into `OUT/workers/<worker id>/`.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def run_demo(out: Path, *, overrides: dict[str, Any] | None = None, generation: 
                 specs = render_specs(server.base_url, out / ".demo-specs")
                 settings["SOURCES_DIR"] = str(specs)
                 if redis_url:  # distributed: N worker processes share the crawl through Redis
-                    from crawler.distributed.launcher import run_workers
+                    from crawler.runs.workers import run_workers
 
                     outcome = run_workers(out, redis_url=redis_url, workers=workers or 1,
                                           spider_kwargs={"sources_dir": str(specs)}, overrides=settings, kind="demo")

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from crawler.distributed.launcher import WorkerJob, collect, prepare_job, spawn
+from crawler.runs.workers import WorkerJob, collect, prepare_job, spawn
 
 SPAWNED: list[WorkerJob] = []  # killed at the end of each test if still running (conftest)
 

@@ -2,7 +2,7 @@
 
 `run_workers(out, redis_url=…, workers=N, …)` is what ``healthcrawl demo|crawl|harvest
 --redis-url URL --workers N`` calls. It checks that Redis answers (else: one line naming the
-URL, exit code 1, nothing started), then starts N processes of `crawler.distributed.worker`,
+URL, exit code 1, nothing started), then starts N processes of `crawler.runs.worker`,
 worker *i* with id ``<hostname>-<i>`` and its own output folder ``OUT/workers/<id>/`` (WARC
 files, ``items.jsonl``, reports, lock — a complete output folder, usable by ``replay`` and
 ``export``). All of them share the crawl ``DISTRIBUTED_CRAWL_NAME`` in Redis. Run the same
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.distributed.connection import RedisUnavailable, check_reachable, safe_url
-from crawler.distributed.worker import result_path
+from crawler.runs.worker import result_path
 from crawler.security.filenames import safe_component
 from crawler.runs.harvest import EXIT_FAILURES, EXIT_INTERRUPTED, EXIT_OK, RunOutcome
 
@@ -65,7 +65,7 @@ def spawn(job: WorkerJob, *, stderr: Any = None) -> WorkerJob:
     repo = Path(__file__).resolve().parents[2]
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(repo), env.get("PYTHONPATH")]))
-    job.process = subprocess.Popen([sys.executable, "-m", "crawler.distributed.worker", str(job.job_file)],
+    job.process = subprocess.Popen([sys.executable, "-m", "crawler.runs.worker", str(job.job_file)],
                                    env=env, stdout=subprocess.DEVNULL, stderr=stderr)
     return job
 

@@ -1,6 +1,6 @@
-"""One worker process of a distributed crawl: ``python -m crawler.distributed.worker JOB.json``.
+"""One worker process of a distributed crawl: ``python -m crawler.runs.worker JOB.json``.
 
-The job file (written by `crawler.distributed.launcher`) holds ``out`` (this worker's output
+The job file (written by `crawler.runs.workers`) holds ``out`` (this worker's output
 folder), ``kind``, ``spider_kwargs`` and ``overrides`` (Scrapy settings, including
 ``REDIS_URL``, ``DISTRIBUTED_WORKER_ID`` and ``DISTRIBUTED_CRAWL_NAME``). The worker runs
 `crawler.runs.harvest.run_crawl` — the same crawl as a single process, with the Redis switch on —
@@ -29,13 +29,13 @@ def _plain(value: Any) -> Any:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m crawler.distributed.worker JOB.json", file=sys.stderr)
+        print("usage: python -m crawler.runs.worker JOB.json", file=sys.stderr)
         return 2
     job_path = Path(args[0])
     try:
         job = json.loads(job_path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        print(f"crawler.distributed.worker: cannot read job file {job_path}: {exc}", file=sys.stderr)
+        print(f"crawler.runs.worker: cannot read job file {job_path}: {exc}", file=sys.stderr)
         return 2
     from crawler.runs.harvest import run_crawl
 

@@ -1,0 +1,283 @@
+"""Which archived records are captures to re-extract, with their payload, across many files.
+
+:class:`CaptureReader` walks archive files with the one reader (:func:`archive.reader.iter_records`)
+and yields a :class:`Capture` (the response or revisit, the record holding its payload, and the
+fields of our metadata record about it) for every page worth re-extracting:
+
+* **Own or foreign** is decided by the file's ``warcinfo`` record: a file is ours when the
+  ``software:`` field's product name (before ``/`` or a space) is exactly ``OWN_SOFTWARE``
+  (``healthcrawl``); a word anywhere else (``wget --warc-file=healthcrawl-mirror``) does not
+  count. A file without a warcinfo is foreign.
+* **Own files**: the captures the live crawl offered to extraction, in the order of the
+  metadata records that refer to them (``WARC-Refers-To``, or ``WARC-Concurrent-To``), which is
+  the order the crawl processed them. A file that ends early or holds a lost record still gives
+  every complete capture before the damage: the HTML 200 responses after the last one a
+  metadata record claimed (their metadata records were lost) are yielded with no fields.
+* **Foreign files**: every HTML 200 response, and every revisit whose original is one, in file
+  order.
+* **Revisits** (identical-payload-digest and server-not-modified) are resolved through
+  ``WARC-Refers-To``, then ``WARC-Refers-To-Target-URI`` + ``-Date``, then the payload digest
+  (identical-payload-digest) or the latest earlier capture of the URL (server-not-modified),
+  across every file given, own or foreign, in any order: a revisit whose original is in a file
+  read later waits for it. One whose original is in none of the files is reported as a
+  :class:`~archive.reader.DamagedRecord` (``revisit original missing``).
+
+:attr:`Capture.key` identifies a capture across runs (``WARC-Record-ID``, or URL + date +
+digest for ARC records, which have none), so a consumer can store each one once. Memory: one
+small location tuple per response/revisit read (not the records). Nothing here reads settings;
+``max_body`` is the body cap of :func:`archive.reader.iter_records`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from archive.reader import (
+    DEFAULT_MAX_BODY,
+    ArchivedRecord,
+    DamagedRecord,
+    DamagedRecordError,
+    iter_records,
+    read_record_at,
+)
+
+logger = logging.getLogger("archive.captures")
+
+OWN_SOFTWARE = "healthcrawl"
+HTML_TYPES = ("text/html", "application/xhtml")
+PENDING_LIMIT = 512
+_PRODUCT = re.compile(r"[\s/;(]")
+
+Where = tuple[int, int, int]  # (file number, offset, member index)
+
+
+@dataclass
+class Capture:
+    """One page to re-extract: ``record`` (response or revisit: URL, date, status, where it
+    is), ``payload`` (the record holding the body: ``record`` itself or a revisit's original)
+    and ``fields`` (the JSON of our metadata record about it; empty for foreign captures)."""
+
+    record: ArchivedRecord
+    payload: ArchivedRecord
+    fields: dict[str, Any] = field(default_factory=dict)
+    own: bool = False
+
+    @property
+    def key(self) -> str:
+        """Stable identity of the capture (the same for every read of the same record)."""
+        if self.record.source_format == "warc" and self.record.record_id:
+            return self.record.record_id
+        return f"{self.record.url} {self.record.date} {self.payload.payload_digest or self.payload.stored_digest}"
+
+
+def warcinfo_software(record: ArchivedRecord) -> str | None:
+    """The ``software:`` field of a warcinfo record (``application/warc-fields``), or None."""
+    try:
+        text = record.payload.decode("utf-8", "replace")
+    except AttributeError:
+        return None
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip().lower() == "software":
+            return value.strip()
+    return None
+
+
+def is_own_software(software: str | None) -> bool:
+    """True when ``software``'s product name is exactly :data:`OWN_SOFTWARE`."""
+    if not software:
+        return False
+    return _PRODUCT.split(software.strip(), 1)[0].lower() == OWN_SOFTWARE
+
+
+def is_html_200(record: ArchivedRecord) -> bool:
+    """A 200 response whose Content-Type is HTML (or missing)."""
+    return record.http_status == 200 and \
+        (record.http_header("content-type") or "text/html").strip().lower().startswith(HTML_TYPES)
+
+
+class CaptureReader:
+    """Captures of many archive files (see the module docstring)."""
+
+    def __init__(self, *, max_body: int = DEFAULT_MAX_BODY,
+                 on_damage: Callable[[DamagedRecord], None] | None = None) -> None:
+        self.max_body = max_body
+        self.on_damage = on_damage
+        self.damaged: list[DamagedRecord] = []
+        self.files = 0
+        self.records = 0
+        self._paths: list[tuple[Path, str | None]] = []
+        self._file_no: dict[tuple[Path, str | None], int] = {}
+        self.by_id: dict[str, Where] = {}
+        self.by_url_date: dict[tuple[str, str], Where] = {}
+        self.by_digest: dict[str, Where] = {}
+        self.by_url: dict[str, list[tuple[str, Where]]] = {}
+        self._waiting: list[tuple[Where, bool, dict[str, Any]]] = []
+
+    # ------------------------------------------------------------------ damage
+    def _damage(self, damage: DamagedRecord) -> None:
+        self.damaged.append(damage)
+        if damage.lost:
+            logger.error("skipped damaged record: %s: %s", damage.where(), damage.reason)
+        else:
+            logger.warning("archive note: %s: %s", damage.where(), damage.reason)
+        if self.on_damage is not None:
+            self.on_damage(damage)
+
+    # ------------------------------------------------------------------ locations
+    def _where(self, record: ArchivedRecord) -> Where:
+        assert record.path is not None
+        source = (record.path, record.member)
+        number = self._file_no.get(source)
+        if number is None:
+            number = self._file_no[source] = len(self._paths)
+            self._paths.append(source)
+        return number, record.offset, record.member_index
+
+    def _load(self, where: Where) -> ArchivedRecord | None:
+        number, offset, index = where
+        path, member = self._paths[number]
+        try:
+            return read_record_at(path, offset, max_body=self.max_body, member_index=index, member=member)
+        except DamagedRecordError as exc:
+            self._damage(exc.damage)
+            return None
+
+    def _remember(self, record: ArchivedRecord) -> None:
+        where = self._where(record)
+        if record.record_id:
+            self.by_id[record.record_id] = where
+        if record.rec_type != "response":
+            return
+        if record.url:
+            self.by_url_date.setdefault((record.url, record.date), where)
+            self.by_url.setdefault(record.url, []).append((record.date, where))
+        digest = record.payload_digest or record.stored_digest
+        if digest:
+            self.by_digest.setdefault(digest, where)
+
+    def _original(self, revisit: ArchivedRecord) -> Where | None:
+        refers = revisit.warc_header("WARC-Refers-To")
+        if refers and refers in self.by_id:
+            return self.by_id[refers]
+        target = revisit.warc_header("WARC-Refers-To-Target-URI")
+        date = revisit.warc_header("WARC-Refers-To-Date")
+        if target and date and (target, date) in self.by_url_date:
+            return self.by_url_date[(target, date)]
+        profile = (revisit.warc_header("WARC-Profile") or "").lower()
+        if "server-not-modified" not in profile and revisit.payload_digest in self.by_digest:
+            return self.by_digest[revisit.payload_digest]
+        if "server-not-modified" in profile:
+            earlier = [(d, w) for d, w in self.by_url.get(target or revisit.url or "", []) if d <= revisit.date]
+            if earlier:
+                return max(earlier)[1]
+        return None
+
+    def _resolved(self, record: ArchivedRecord, fields: dict[str, Any], own: bool,
+                  *, final: bool = False) -> Capture | None:
+        """``record`` with its payload; revisits whose original is not read yet wait."""
+        if record.rec_type != "revisit":
+            return Capture(record, record, fields, own)
+        where = self._original(record)
+        if where is None:
+            if final:
+                self._damage(DamagedRecord(record.filename, record.offset,
+                                           f"revisit original missing: {record.url} refers to "
+                                           f"{record.warc_header('WARC-Refers-To') or record.payload_digest}, "
+                                           "which is in none of the files given", record.path, True, record.member))
+            else:
+                self._waiting.append((self._where(record), own, fields))
+            return None
+        original = self._load(where)
+        if original is None:
+            return None
+        return Capture(record, original, fields, own)
+
+    # ------------------------------------------------------------------ walking
+    def captures(self, paths: Iterable[Path]) -> Iterator[Capture]:
+        """Every capture of ``paths`` (see the module docstring); revisits waiting for an
+        original come after the last file."""
+        for path in paths:
+            yield from self._file(Path(path))
+        waiting, self._waiting = self._waiting, []
+        for where, own, fields in waiting:
+            record = self._load(where)
+            if record is None:
+                continue
+            capture = self._resolved(record, fields, own, final=True)
+            if capture is not None and (own or is_html_200(capture.payload)):
+                yield capture
+
+    def _file(self, path: Path) -> Iterator[Capture]:
+        self.files += 1
+        own: bool | None = None
+        member: str | None = None
+        pending: OrderedDict[str, ArchivedRecord] = OrderedDict()  # own: responses not yet claimed
+        claimed_upto = -1       # position (in `order`) of the last response a metadata record claimed
+        order: dict[str, int] = {}
+        damaged = False
+        for item in iter_records(path, max_body=self.max_body):
+            if isinstance(item, DamagedRecord):
+                self._damage(item)
+                damaged = damaged or item.lost
+                continue
+            self.records += 1
+            if item.member != member:  # a new WACZ member is a new WARC file
+                if own and damaged:
+                    yield from self._tail(pending, order, claimed_upto)
+                member, own, damaged, claimed_upto = item.member, None, False, -1
+                pending.clear()
+                order.clear()
+            kind = item.rec_type
+            if kind == "warcinfo":
+                if own is None:
+                    own = is_own_software(warcinfo_software(item))
+                continue
+            if kind in ("response", "revisit"):
+                self._remember(item)
+                if own:
+                    pending[item.record_id] = item
+                    order[item.record_id] = len(order)
+                    while len(pending) > PENDING_LIMIT:
+                        pending.popitem(last=False)
+                elif kind == "revisit" or is_html_200(item):
+                    capture = self._resolved(item, {}, False)
+                    if capture is not None and is_html_200(capture.payload):
+                        yield capture
+            elif kind == "metadata" and own:
+                target_id = item.refers_to or item.concurrent_to
+                try:
+                    fields = json.loads(item.payload.decode("utf-8"))
+                except (UnicodeDecodeError, json.JSONDecodeError):
+                    continue  # another tool's metadata record in our file: not an extraction record
+                if not isinstance(fields, dict) or not target_id:
+                    continue
+                target = pending.pop(target_id, None)
+                if target is None and target_id in self.by_id:
+                    target = self._load(self.by_id[target_id])
+                if target is None:
+                    continue
+                claimed_upto = max(claimed_upto, order.get(target_id, -1))
+                capture = self._resolved(target, fields, True)
+                if capture is not None:
+                    yield capture
+        if own and damaged:
+            yield from self._tail(pending, order, claimed_upto)
+
+    def _tail(self, pending: OrderedDict[str, ArchivedRecord], order: dict[str, int],
+              claimed_upto: int) -> Iterator[Capture]:
+        """A damaged own file: the HTML 200 responses after the last claimed one, whose
+        metadata records were lost with the damage."""
+        for record_id, record in list(pending.items()):
+            if order.get(record_id, -1) > claimed_upto and record.rec_type == "response" and is_html_200(record):
+                logger.warning("replaying %s (%s at offset %d) without its metadata record, lost to damage",
+                               record.url, record.path, record.offset)
+                yield Capture(record, record, {}, True)
+        pending.clear()

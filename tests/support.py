@@ -47,9 +47,14 @@ def families(items: list[dict[str, Any]]) -> set[frozenset[str]]:
 
 
 def read_items(path: Path) -> list[dict[str, Any]]:
+    """The items of a JSON-lines file in file order, with their current ``duplicate_of``: relink
+    records (`crawler.dedup.links`) are applied and left out."""
+    from crawler.dedup.links import apply_links, read_relinks
+
     if not path.exists():
         return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return list(apply_links(lines, read_relinks([path])))
 
 
 

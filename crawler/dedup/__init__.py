@@ -3,7 +3,9 @@
 - `crawler.dedup.seen` — `SeenStore` protocol and `SqliteSeenStore` (canonical URLs across runs)
 - `crawler.dedup.minhash` — signatures and LSH band keys (numpy)
 - `crawler.dedup.index` — the SQLite index (members + bands) in ``dedup.sqlite``
-- `crawler.dedup.deduplicator` — the facade and the canonical-copy rule
+- `crawler.dedup.deduplicator` — the facade: checks, clusters, moves of the canonical
+- `crawler.dedup.canonical` — which member of a cluster is the original (a pure function)
+- `crawler.dedup.links` — relink records in ``items.jsonl`` and the readers that apply them
 - `crawler.dedup.report` — text report of repost clusters
 
 URL canonicalisation itself is `crawler.urls.canonicalize_url`.
@@ -11,6 +13,7 @@ URL canonicalisation itself is `crawler.urls.canonicalize_url`.
 
 from crawler.dedup.deduplicator import (
     INDEX_FILENAME,
+    ITEMS_FILENAME,
     SEEN_FILENAME,
     Cluster,
     ClusterMember,
@@ -18,7 +21,8 @@ from crawler.dedup.deduplicator import (
     Deduplicator,
     DedupVerdict,
 )
-from crawler.dedup.report import dedup_report
+from crawler.dedup.links import apply_links, current_links, is_relink, is_relink_line, iter_items, read_relinks
+from crawler.dedup.report import dedup_report, read_clusters
 from crawler.dedup.seen import SeenStore, SqliteSeenStore
 
 __all__ = [
@@ -28,8 +32,16 @@ __all__ = [
     "DedupVerdict",
     "Deduplicator",
     "INDEX_FILENAME",
+    "ITEMS_FILENAME",
     "SEEN_FILENAME",
     "SeenStore",
     "SqliteSeenStore",
+    "apply_links",
+    "current_links",
     "dedup_report",
+    "is_relink",
+    "is_relink_line",
+    "iter_items",
+    "read_clusters",
+    "read_relinks",
 ]

@@ -68,10 +68,11 @@ from crawler.dedup.minhash import (
 from crawler.dedup.seen import SeenStore, SqliteSeenStore
 
 __all__ = ["DedupSettings", "DedupVerdict", "Deduplicator", "Cluster", "ClusterMember",
-           "INDEX_FILENAME", "SEEN_FILENAME"]
+           "INDEX_FILENAME", "SEEN_FILENAME", "ITEMS_FILENAME"]
 
 INDEX_FILENAME = "dedup.sqlite"
 SEEN_FILENAME = "seen.sqlite"
+ITEMS_FILENAME = "items.jsonl"   # the store's default (STORE_ITEMS_FILE): where relink records go
 
 VerdictKind = Literal["new", "same-id", "exact", "near"]
 
@@ -182,12 +183,13 @@ class Deduplicator:
 
     def __init__(self, directory: Path, settings: DedupSettings | None = None, *,
                  seen_store: SeenStore | None = None, index: Any = None,
-                 items_file: Path | None = None) -> None:
+                 items_file: Path | str | None = ITEMS_FILENAME) -> None:
         """`index`: an object with `DedupIndex`'s methods (e.g. the Redis index of a
         distributed crawl); default the SQLite `dedup.sqlite` in `directory`. An index with an
         `exclusive()` context manager is held around each check-and-record. `items_file`: the
-        JSON-lines file the checked items go to; relink records are appended there after each
-        commit (None: they stay queued in the index)."""
+        JSON-lines file the checked items go to (relative: in `directory`; default the store's
+        ``items.jsonl``); relink records are appended there after each commit (None: they stay
+        queued in the index)."""
         self.directory = Path(directory)
         self.settings = settings or DedupSettings()
         self.directory.mkdir(parents=True, exist_ok=True)
@@ -198,7 +200,7 @@ class Deduplicator:
             self.directory / SEEN_FILENAME, commit_every=self.settings.commit_every
         )
         self._pending = 0
-        self._relinks = RelinkWriter(Path(items_file)) if items_file is not None else None
+        self._relinks = RelinkWriter(self.directory / items_file) if items_file is not None else None
         self.moved = 0   # members re-pointed to a new canonical by this facade's checks
 
     def check(self, item_id: str, canonical_url: str, text: str, content_hash: str, *,

@@ -14,7 +14,7 @@ from pathlib import Path
 from crawler.dedup.deduplicator import INDEX_FILENAME, Cluster, clusters_of
 from crawler.dedup.index import DedupIndex
 
-__all__ = ["dedup_report", "format_clusters"]
+__all__ = ["dedup_report", "format_clusters", "read_clusters"]
 
 
 def format_clusters(clusters: list[Cluster], *, total_items: int | None = None) -> str:
@@ -39,15 +39,20 @@ def format_clusters(clusters: list[Cluster], *, total_items: int | None = None) 
     return "\n".join(lines) + "\n"
 
 
+def read_clusters(directory: Path | str, *, min_size: int = 2) -> tuple[list[Cluster], int]:
+    """(clusters largest first, number of items indexed) of ``<directory>/dedup.sqlite``, opened
+    read-only: the links as they are now. FileNotFoundError names the file when it is missing."""
+    index = DedupIndex(Path(directory) / INDEX_FILENAME, {}, readonly=True)
+    try:
+        return clusters_of(index, min_size), len(index)
+    finally:
+        index.close()
+
+
 def dedup_report(directory: Path | str, *, min_size: int = 2, limit: int | None = None) -> str:
     """The clusters of ``<directory>/dedup.sqlite`` as text, largest first.
 
     Raises FileNotFoundError naming the file when the folder has no dedup index.
     """
-    index = DedupIndex(Path(directory) / INDEX_FILENAME, {}, readonly=True)
-    try:
-        clusters = clusters_of(index, min_size)
-        total = len(index)
-    finally:
-        index.close()
+    clusters, total = read_clusters(directory, min_size=min_size)
     return format_clusters(clusters[:limit] if limit is not None else clusters, total_items=total)

@@ -78,12 +78,17 @@ REPORT_FIELDS = ("id", "source_name", "site", "published", "regions", "publisher
 
 def items_since(path: Path, offset: int) -> Iterator[dict[str, Any]]:
     """Items appended to the JSON-lines file after byte `offset` (this run's new items),
-    streamed, with only the fields the charts use (memory stays flat however long the run)."""
+    streamed, with only the fields the charts use (memory stays flat however long the run);
+    relink records (`crawler.dedup.links`) are not items and are skipped."""
+    from crawler.dedup.links import is_relink_line
+
     if not path.is_file():  # not a device such as /dev/full, which reads as endless zeros
         return
     with path.open("rb") as fh:
         fh.seek(offset)
         for line in fh:
+            if is_relink_line(line):
+                continue
             try:
                 item = json.loads(line)
             except ValueError:  # blank or torn line: not an item
@@ -92,16 +97,13 @@ def items_since(path: Path, offset: int) -> Iterator[dict[str, Any]]:
 
 
 def cluster_dicts(out_dir: Path, limit: int = 50) -> list[dict[str, Any]]:
-    """The largest repost clusters of the output folder, as plain dicts for the report."""
-    from crawler.dedup import INDEX_FILENAME, Deduplicator
+    """The largest repost clusters of the output folder (their current canonicals, read-only),
+    as plain dicts for the report."""
+    from crawler.dedup import INDEX_FILENAME, read_clusters
 
     if not (out_dir / INDEX_FILENAME).exists():
         return []
-    dedup = Deduplicator(out_dir)
-    try:
-        clusters = sorted(dedup.clusters(min_size=2), key=lambda c: -c.size)[:limit]
-    finally:
-        dedup.close()
+    clusters = read_clusters(out_dir, min_size=2)[0][:limit]
     return [{"canonical_id": c.canonical_id, "title": c.members[0].title or c.canonical_id,
              "members": [{"url": m.url, "site": m.site, "published": m.published, "kind": m.kind}
                          for m in c.members]} for c in clusters]

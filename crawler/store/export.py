@@ -3,14 +3,15 @@
     from crawler.store.export import export
     n = export([Path("out/items/items-0001.jsonl")], "parquet", Path("articles.parquet"))
 
-Input: our item files, one `Article.model_dump_json()` per line. Every line is validated as an
-`Article`; a line that is not valid JSON or not a valid Article is skipped and reported once as
+Input: our item files, one `Article.model_dump_json()` per line, and the relink records dedup
+appends when a cluster's canonical moves (`crawler.dedup.links`: applied, so every exported
+`duplicate_of` is the current one). Every other line is validated as an `Article`; a line that is not valid JSON or not a valid Article is skipped and reported once as
 `ExportWarning("items.jsonl:17: ...")` (and counted in `ExportResult.bad_lines`), so one broken
 line does not lose a whole export. Columns are the Article fields, in model order.
 
 Formats:
 - **parquet** (pyarrow): list fields stay typed — `regions` and `publisher_region` are structs,
-  `topics`/`quality` lists of strings — so `duckdb.sql("select unnest(topics) ...")` works.
+  `topics`/`quality`/`authors` lists of strings — so `duckdb.sql("select unnest(topics) ...")` works.
 - **csv**: plain UTF-8 without a BOM (spreadsheet users: import as UTF-8); nested fields
   (`regions`, `publisher_region`, `topics`, `quality`) are JSON strings with real characters.
 - **sqlite**: table `articles` (nested fields as JSON text, usable with `json_each`) and an FTS5
@@ -40,7 +41,7 @@ from crawler.items import Article
 
 Format = Literal["parquet", "csv", "sqlite"]
 FORMATS: tuple[str, ...] = ("parquet", "csv", "sqlite")
-NESTED = ("regions", "publisher_region", "topics", "quality")
+NESTED = ("regions", "publisher_region", "topics", "quality", "authors")
 COLUMNS: tuple[str, ...] = tuple(Article.model_fields)
 
 
@@ -55,15 +56,22 @@ class ExportResult:
 
 
 def read_items(paths: list[Path], result: ExportResult | None = None) -> Iterator[Article]:
-    """Yield valid Articles from JSON-lines files; skip and warn about bad lines."""
+    """Yield valid Articles from JSON-lines files with their current ``duplicate_of`` (relink
+    records applied, `crawler.dedup.links`); skip and warn about bad lines."""
+    from crawler.dedup.links import is_relink_line, read_relinks
+
     result = result if result is not None else ExportResult()
+    links = read_relinks([Path(p) for p in paths])
     for path in paths:
         with Path(path).open(encoding="utf-8") as handle:
             for lineno, line in enumerate(handle, start=1):
-                if not line.strip():
+                if not line.strip() or is_relink_line(line):
                     continue
                 try:
-                    yield Article.model_validate_json(line)
+                    article = Article.model_validate_json(line)
+                    if article.id in links:
+                        article.duplicate_of = links[article.id]
+                    yield article
                 except ValidationError as exc:
                     first = exc.errors()[0]
                     where = ".".join(str(p) for p in first.get("loc", ())) or "line"
@@ -91,6 +99,7 @@ def _write_parquet(articles: Iterator[Article], out: Path) -> int:
     types = {
         "warc_offset": pa.int64(), "relevance": pa.float64(), "publisher_region": region,
         "regions": pa.list_(region), "topics": pa.list_(pa.string()), "quality": pa.list_(pa.string()),
+        "authors": pa.list_(pa.string()),
     }
     schema = pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
     rows = [_row(a, nested_as_json=False) for a in articles]

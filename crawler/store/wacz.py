@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any
 
 from archive.cdxj import cdxj_lines_for_file
+from crawler.dedup.links import is_relink
 from crawler.pages.provenance import package_version
 
 logger = logging.getLogger("crawler.store.wacz")
@@ -150,6 +151,8 @@ def _pages_from_items(items: Path, entries: dict[tuple[str, int], _IndexEntry]) 
                 raise ValueError(f"{items}:{number}: not a JSON line: {exc}") from exc
             if not isinstance(item, dict):
                 raise ValueError(f"{items}:{number}: expected a JSON object, got {type(item).__name__}")
+            if is_relink(item):   # a dedup link correction, not a page (crawler.dedup.links)
+                continue
             filename, offset = item.get("warc_filename"), item.get("warc_offset")
             if not isinstance(filename, str) or not isinstance(offset, int):
                 raise ValueError(f"{items}:{number}: field warc_filename/warc_offset missing or of the wrong type")

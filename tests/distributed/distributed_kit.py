@@ -72,12 +72,16 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30, what: str = "co
 
 
 def items_of(folders: list[Path]) -> list[dict[str, Any]]:
+    """The items of the folders' items.jsonl with their current links (relink records applied
+    across all the folders — one index — and left out)."""
+    from crawler.dedup.links import apply_links, read_relinks
+
     found = []
     for folder in folders:
         path = folder / "items.jsonl"
         if path.exists():
             found += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return found
+    return list(apply_links(found, read_relinks([folder / "items.jsonl" for folder in folders])))
 
 
 def families(items: list[dict[str, Any]]) -> set[frozenset[str]]:

@@ -13,7 +13,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 # 2: trafilatura fast pass first, its fallback comparison only when the fast output misses text
-EXTRACTOR_VERSION = "healthcrawl-extract/2"
+# 3: every author name (`authors`), WeChat `account`, `date_source` and URL-path dates, disclosure
+#    fields, logo headings never the title, comments keep their surrounding text, container rescue
+EXTRACTOR_VERSION = "healthcrawl-extract/3"
 
 
 def _check_iso(value: str | None) -> str | None:
@@ -53,9 +55,13 @@ class Article(BaseModel):
     canonical_url: str
     title: str
     published: str | None = Field(None, description="ISO 8601 date or datetime (+08:00 when the page gives no zone)")
+    date_source: str | None = Field(None, description="where `published` came from: meta, script, front-matter, "
+                                                      "byline, text, url or disclosure")
     text: str = Field(description="Simplified Chinese, one paragraph per line")
     source: str | None = Field(None, description="来源: the originating outlet, when stated")
-    author: str | None = None
+    author: str | None = Field(None, description="the authors' names joined by a space (see `authors`)")
+    authors: list[str] = Field(default_factory=list, description="every author named, role words (记者, 通讯员 …) stripped")
+    account: str | None = Field(None, description="WeChat official account that published the page")
     editor: str | None = None
     site: str = Field(description="host the page was fetched from")
     source_name: str | None = Field(None, description="name of the source spec that led here, if any")
@@ -66,6 +72,12 @@ class Article(BaseModel):
     content_hash: str = Field(description="sha1 of the normalised Simplified text")
     duplicate_of: str | None = Field(None, description="id of the canonical copy when this item is a repost")
     quality: list[str] = Field(default_factory=list, description="normalisation steps that fired and problems found")
+    disclosure_index: str | None = Field(None, description="政府信息公开 索引号")
+    disclosure_issuer: str | None = Field(None, description="发文机关 / 发布机构")
+    disclosure_doc_no: str | None = Field(None, description="发文字号")
+    disclosure_written: str | None = Field(None, description="成文日期, ISO date")
+    disclosure_published: str | None = Field(None, description="发布日期 of the disclosure table, ISO date")
+    disclosure_topic: str | None = Field(None, description="主题分类")
     warc_filename: str | None = None
     warc_offset: int | None = None
     extractor_version: str = EXTRACTOR_VERSION

@@ -36,7 +36,8 @@ from lxml.etree import ParserError
 
 from crawler.extract.boilerplate import DEFAULT_LEXICON, Lexicon
 from crawler.extract.decode import decode_body
-from crawler.extract.density import TextIndex, main_container_text, prune_tree
+from crawler.extract.disclosure import drop_table_lines
+from crawler.extract.density import Container, TextIndex, element_lines, main_container, main_container_text, prune_tree
 from crawler.extract.layout import prepare_layout
 from crawler.extract.metadata import (PageMeta, dateline_author, read_metadata, take_byline_lines,
                                       take_trailing_byline)
@@ -66,6 +67,8 @@ class Extractor:
     against Traditional gold text, archives that want the page's own characters),
     `EXTRACT_FALLBACK_SHARE` -> fallback_share (0: trafilatura's fallback comparison only for
     output shorter than min_text_chars; a large value: always),
+    `EXTRACT_RESCUE_SHARE` -> rescue_share (trafilatura's output holding less than this share
+    of the densest container's text is replaced by that container's own lines; 0: never),
     `EXTRACT_MAX_BYTES` -> max_bytes (larger bodies are archived but not extracted: reason
     `too-large`; parsing a 10 MB page costs about 11 s of CPU, which a hostile site could use).
     """
@@ -81,6 +84,7 @@ class Extractor:
     convert_script: bool = True          # False keeps Traditional text (script still recorded)
     max_bytes: int = 5_000_000           # bodies above this are not extracted ("too-large")
     fallback_share: float = 0.6          # full trafilatura pass when the fast one keeps less of the container
+    rescue_share: float = 0.5            # container's own lines when trafilatura keeps less of it (0: never)
 
     @classmethod
     def from_settings(cls, settings: object) -> "Extractor":
@@ -98,6 +102,7 @@ class Extractor:
             convert_script=settings.getbool("EXTRACT_CONVERT_SCRIPT", True),  # type: ignore[attr-defined]
             max_bytes=settings.getint("EXTRACT_MAX_BYTES", 5_000_000),  # type: ignore[attr-defined]
             fallback_share=settings.getfloat("EXTRACT_FALLBACK_SHARE", 0.6),  # type: ignore[attr-defined]
+            rescue_share=settings.getfloat("EXTRACT_RESCUE_SHARE", 0.5),  # type: ignore[attr-defined]
         )
 
     @property
@@ -184,6 +189,30 @@ def _container_lines(index: TextIndex, container: tuple[str, bool] | None, lines
     return lines
 
 
+RESCUE_MAX_PROSE_MARKS = 3   # trafilatura output with this many sentence marks is prose: kept
+
+
+def _rescue_container(lines: list[str], found: Container | None, extractor: Extractor) -> list[str] | None:
+    """The densest container's own lines when trafilatura kept less than `rescue_share` of
+    its text and next to no prose of its own (fewer than `RESCUE_MAX_PROSE_MARKS` commas
+    and full stops: table cells, labels, links): a body of `<font>` runs or `<br>`-separated text in a table cell, next
+    to a metadata table that trafilatura prefers. None keeps trafilatura's lines."""
+    if found is None or extractor.rescue_share <= 0 or len(found.text) < extractor.min_text_chars:
+        return None
+    if len(_PROSE.findall(found.text)) < 3:
+        return None
+    kept = _WS.sub("", "".join(lines))
+    if len(_PROSE.findall(kept)) >= RESCUE_MAX_PROSE_MARKS:
+        return None   # trafilatura kept prose of its own: an article, maybe not the densest block
+    own = element_lines(found.elements)
+    keys = [_WS.sub("", ln) for ln in own]
+    total = sum(map(len, keys)) or 1
+    covered = sum(len(k) for k in keys if k and k in kept)
+    if covered >= extractor.rescue_share * total:
+        return None
+    return own
+
+
 _PHOTO_CATEGORIES = frozenset({"caption", "photo-credit"})
 
 
@@ -237,28 +266,36 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     # lxml.html.fromstring returns a fragment's only element (a child of <body>) for some
     # inputs; everything below works on the whole document.
     tree = tree.getroottree().getroot()
-    meta = read_metadata(tree, html)
+    meta = read_metadata(tree, html, url)
     lang = tree.get("lang") or None
     layout = prepare_layout(tree)
     prune_tree(tree)                     # the original tree: layout has its own copy
     index = TextIndex.build(tree)
-    container = main_container_text(index)
-    text = _trafilatura(layout.tree, url, extractor, len(container[0]) if container else 0)
+    found = main_container(index)
+    container = (found.text, found.rival) if found is not None else None
+    text = _trafilatura(layout.tree, url, extractor, len(found.text) if found else 0)
     lines = [ln for ln in text.split("\n") if ln.strip()]
+    rescued = _rescue_container(lines, found, extractor)
+    if rescued is not None:
+        lines = rescued
     _reject_link_lists(tree, index, lines, url)
-    if extractor.container_filter and lines:
+    if extractor.container_filter and lines and rescued is None:
         lines = _container_lines(index, container, lines)
+    if meta.disclosure:                  # the notice is the text, its metadata table the fields
+        lines = drop_table_lines(lines)
     prepared = prepare_text("\n".join(lines), url=url, opencc_default=extractor.opencc_default,
                             lang=lang, pinyin_min_hits=extractor.pinyin_min_hits,
                             convert=extractor.convert_script)
     quality = list(decoded.quality) + prepared.quality + (["nul-bytes-removed"] if cleaned is not body else [])
     profile = prepared.opencc_config
     title, _ = apply_spun(_simplify_field(meta.title, profile, extractor.pinyin_min_hits) or "")
+    authors = [name for name in (_simplify_field(n, profile, 1) for n in meta.authors) if name]
     fields = PageMeta(title=title, published=meta.published,
                       source=_simplify_field(meta.source, profile, 1),
-                      author=_simplify_field(meta.author, profile, 1),
+                      author=" ".join(authors) if authors else _simplify_field(meta.author, profile, 1),
                       editor=_simplify_field(meta.editor, profile, 1),
-                      canonical_url=meta.canonical_url)
+                      canonical_url=meta.canonical_url, authors=authors,
+                      account=_simplify_field(meta.account, profile, 1), date_source=meta.date_source)
     lines = [ln.strip() for ln in prepared.text.split("\n") if ln.strip()]
     if lines and title and _WS.sub("", lines[0]) == _WS.sub("", title):
         lines = lines[1:]
@@ -267,6 +304,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     lines = [_END_MARK.sub("", ln) for ln in lines]
     lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
     dateline_author(lines, fields)
+    fields.set_authors([name for name in (_simplify_field(n, profile, 1) for n in meta.page_authors) if name])
     text, finish_flags = finish_text(lines, layout.headings)
     if _chars(text) < extractor.min_text_chars:
         raise NotAnArticle("no-main-text", f"{url}: main text shorter than {extractor.min_text_chars} characters")
@@ -275,4 +313,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
         author=fields.author, editor=fields.editor, charset=decoded.charset,
         script=prepared.script, opencc_config=profile, canonical_url=fields.canonical_url,
         quality=list(dict.fromkeys(quality + finish_flags)),
+        authors=list(fields.authors) or ([fields.author] if fields.author else []),
+        account=fields.account, date_source=fields.date_source if fields.published else None,
+        disclosure=dict(meta.disclosure),
     )

@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-__all__ = ["TextIndex", "main_container_text", "prune_tree"]
+__all__ = ["Container", "TextIndex", "element_lines", "main_container", "main_container_text", "prune_tree",
+           "strip_comments"]
 
 _DROP = {"script", "style", "noscript", "iframe", "svg", "form", "button", "select", "textarea", "head"}
 _PARA = {"p", "pre", "blockquote", "h2", "h3", "h4", "li", "font", "span"}
@@ -132,13 +133,18 @@ def _tail_text(chunks: list[str], length: int) -> str:
     return "".join(reversed(taken))[-length:]
 
 
-def main_container_text(index: TextIndex, anchor: str = "") -> tuple[str, bool] | None:
-    """Whitespace-free text of the densest container and whether a denser container without
-    the anchor exists elsewhere (a feed of other articles); None when nothing scores.
+@dataclass
+class Container:
+    """The densest container: its elements (the best one and its strong siblings), their
+    whitespace-free text, and whether a denser container without the anchor exists."""
 
-    With `anchor` (whitespace-free text of the article's first paragraph as trafilatura saw
-    it), only containers holding that text compete: on pages that append a feed of other
-    articles, the feed is often denser than the article itself."""
+    elements: list[etree._Element]
+    text: str
+    rival: bool
+
+
+def main_container(index: TextIndex, anchor: str = "") -> Container | None:
+    """The densest container (see `main_container_text`), or None when nothing scores."""
     if not index.scores:
         return None
     full = index.text
@@ -161,26 +167,74 @@ def main_container_text(index: TextIndex, anchor: str = "") -> tuple[str, bool] 
     best_score, best = max(ranked, key=lambda pair: pair[0])
     if best_score <= 0:
         return None
-    parts = [index.text_of(best)]
+    elements = [best]
     parent = best.getparent()
     if parent is not None:
         by_el = {el: s for s, el in ranked}
-        for sibling in parent:
-            if sibling is not best and by_el.get(sibling, 0.0) >= best_score * 0.2:
-                parts.append(index.text_of(sibling))
-    return "".join(parts), rival > best_score
+        elements = [sibling for sibling in parent if sibling is best
+                    or by_el.get(sibling, 0.0) >= best_score * 0.2]
+    return Container(elements, "".join(index.text_of(el) for el in elements), rival > best_score)
+
+
+def main_container_text(index: TextIndex, anchor: str = "") -> tuple[str, bool] | None:
+    """Whitespace-free text of the densest container and whether a denser container without
+    the anchor exists elsewhere (a feed of other articles); None when nothing scores.
+
+    With `anchor` (whitespace-free text of the article's first paragraph as trafilatura saw
+    it), only containers holding that text compete: on pages that append a feed of other
+    articles, the feed is often denser than the article itself."""
+    found = main_container(index, anchor)
+    return (found.text, found.rival) if found is not None else None
+
+
+_LINE_BREAKS = {"p", "div", "br", "li", "tr", "td", "th", "section", "article", "h1", "h2", "h3", "h4", "h5",
+                "h6", "table", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "center", "hr", "form"}
+
+
+def element_lines(elements: list[etree._Element]) -> list[str]:
+    """The text of `elements` as lines: a break at every block element and `<br>` (a body
+    written as `<font>` runs or text between `<br>`s has no paragraphs of its own); text of
+    scripts, styles and form controls never counts."""
+    lines: list[str] = []
+    current: list[str] = []
+
+    def brk() -> None:
+        line = " ".join("".join(current).split())
+        if line:
+            lines.append(line)
+        current.clear()
+
+    for root in elements:
+        dropped = 0
+        for event, el in etree.iterwalk(root, events=("start", "end")):
+            tag = el.tag.lower() if isinstance(el.tag, str) else ""
+            if event == "start":
+                if tag in _DROP:
+                    dropped += 1
+                elif tag in _LINE_BREAKS:
+                    brk()
+                if not dropped and tag and el.text:
+                    current.append(el.text)
+                continue
+            if tag in _DROP:
+                dropped -= 1
+            elif tag in _LINE_BREAKS:
+                brk()
+            if not dropped and el is not root and el.tail:
+                current.append(el.tail)
+        brk()
+    return lines
 
 
 def prune_tree(tree: etree._Element) -> None:
-    """Remove nodes whose text never belongs to an article (scripts, styles, comments)."""
-    for el in list(tree.iter(etree.Comment, "script", "style", "noscript")):
-        parent = el.getparent()
-        if parent is not None:
-            tail = el.tail
-            parent.remove(el)
-            if tail:
-                prev = el.getprevious()
-                if prev is not None:
-                    prev.tail = (prev.tail or "") + tail
-                else:
-                    parent.text = (parent.text or "") + tail
+    """Remove nodes whose text never belongs to an article (scripts, styles, comments,
+    processing instructions); the text after each removed node stays where it was."""
+    etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, "script", "style", "noscript",
+                         with_tail=False)
+
+
+def strip_comments(tree: etree._Element) -> None:
+    """Remove comments and processing instructions, keeping the text around them: CMSs mark
+    keywords inside a paragraph (`<!--keyword-->医共体<!--/keyword-->`), and a parser that
+    drops a comment with its tail loses the words after it."""
+    etree.strip_elements(tree, etree.Comment, etree.ProcessingInstruction, with_tail=False)

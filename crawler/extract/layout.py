@@ -8,6 +8,8 @@ what it learnt:
   *data* tables (statistics inside an article) and stay tables, so `include_tables` keeps
   them as rows. Without this, trafilatura prints a county site's whole page — banner, nav,
   breadcrumb, body — as `| … |` table rows.
+- comments and processing instructions are removed, the text around them kept (a CMS's
+  `<!--keyword-->…<!--/keyword-->` markers inside a paragraph).
 - a `<section>` holding text but no block element (WeChat writes one phrase per section)
   becomes a `<p>`; trafilatura drops bare sections.
 - embedded media players (the block around a `<video>`/`<embed>`/`<object>` or an element
@@ -30,6 +32,8 @@ import re
 from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
+
+from crawler.extract.density import strip_comments
 
 __all__ = ["Layout", "prepare_layout", "is_layout_table", "heading_key"]
 
@@ -203,6 +207,7 @@ def _is_widget(el: HtmlElement) -> bool:
 def prepare_layout(tree: HtmlElement) -> Layout:
     """A prepared copy of `tree` (see module docstring); `tree` itself is not changed."""
     tree = copy.deepcopy(tree)
+    strip_comments(tree)
     _drop_players(tree)
     _mark_content(tree)
     tables = list(tree.iter("table"))

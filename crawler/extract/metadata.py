@@ -20,10 +20,13 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-from dataclasses import dataclass
+from urllib.parse import urlsplit
+from dataclasses import dataclass, field
 
 from lxml.html import HtmlElement
 
+from crawler.extract.bylines import page_authors, split_names, wechat_account
+from crawler.extract.disclosure import read_disclosure
 from crawler.extract.normalise import PINYIN
 
 __all__ = ["PageMeta", "read_metadata", "take_byline_lines", "take_trailing_byline", "dateline_author",
@@ -49,8 +52,20 @@ _FRONT = re.compile(r"^\s*---\s*\n(.*?)\n---\s*$", re.S | re.M)
 _WECHAT_CT = re.compile(r"""var\s+ct\s*=\s*["']?(\d{10})["']?""")
 _YMD = (r"((?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?"
         r"(?:\s*T?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?")
+_DATE_OPEN = r"\s*[：:]?\s*[（(\[【]?\s*"
+_PUBLISH_DATE = re.compile(
+    r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|发布于|發布於|發佈時間|发稿时间|發稿時間)" + _DATE_OPEN + _YMD)
+# Other labels; not the days a document was signed, takes effect, or an event happens.
 _LABELLED_DATE = re.compile(
-    r"(?:发布时间|發布時間|发布日期|發布日期|发表时间|發表時間|发布于|發布於|时间|時間|日期|更新时间|更新時間)\s*[：:]?\s*" + _YMD)
+    r"(?<!成文)(?<!印发)(?<!印發)(?<!生效)(?<!实施)(?<!實施)(?<!截止)(?<!开始)(?<!開始)(?<!结束)(?<!結束)"
+    r"(?<!报名)(?<!報名)(?<!会议)(?<!會議)(?<!活动)(?<!活動)(?<!出生)(?<!办公)(?<!受理)(?<!开放)(?<!有效)"
+    r"(?:时间|時間|日期|更新时间|更新時間)" + _DATE_OPEN + _YMD)
+_WRITTEN_DATE = re.compile(r"(?:成文日期|成文时间|成文時間|印发日期|印發日期)" + _DATE_OPEN + _YMD)
+_COPYRIGHT = re.compile(r"版权|版權|copyright|©|\(c\)\s*\d{4}", re.I)
+_URL_DATES = (
+    re.compile(r"(?<!\d)((?:19|20)\d{2})[-_/]?(0[1-9]|1[0-2])[-_/]?(0[1-9]|[12]\d|3[01])(?!\d)"),
+    re.compile(r"/((?:19|20)\d{2})/(\d{1,2})/(\d{1,2})/"),
+)
 _ANY_DATE_TIME = re.compile(_YMD)
 _LABEL = r"\s*[：:]\s*"
 _STOP = r"([^\s：:|｜,，。;；()（）\[\]【】]{2,30})"
@@ -63,13 +78,21 @@ _ROLE = r"(?:特约记者|记者|記者|通讯员|通訊員|实习生|實習生)
 _DATELINE_AUTHOR = re.compile(
     r"^.{0,40}?(?:电|電|讯|訊)\s*[（(]\s*((?:" + _ROLE + r"\s*)?[\u4e00-\u9fff]{2,4}"
     r"(?:[\s、，,]+(?:" + _ROLE + r"\s*)?[\u4e00-\u9fff]{2,4}){0,5})\s*[）)]")
-_AUTHOR = re.compile(r"(?:作者|記者|记者|撰文|文)" + r"\s*[：:/／|｜]\s*" + _STOP)
+_AUTHOR = re.compile(r"(?:作者|作\s*者|記者|记者|撰文|文|文字|撰稿)" + r"\s*[：:/／|｜]\s*" +
+                     r"([^：:|｜,，。;；()（）\[\]【】\d]{2,60})")
+# Where a byline's list of names ends: the next label on the same line.
+_NEXT_LABEL = re.compile(r"(?:来源|來源|稿源|出处|出處|责任编辑|責任編輯|责编|責編|编辑|編輯|发布|發布|时间|時間|日期|"
+                         r"浏览|瀏覽|点击|點擊|阅读|閱讀|字号|字號|审核|審核|校对|校對|编审|編審|供稿|摄影|攝影|图片|圖片)")
+# A short line naming the reporters without a colon: `本报记者 张三 通讯员 李四`.
+_ROLE_LINE = re.compile(r"^[（(]?\s*(?:本报|本報|本网|本網|本台|本刊)?(?:特约|特約)?(?:记者|記者|通讯员|通訊員)\s*"
+                        r"([\u4e00-\u9fff·\s、，,]{2,40}?)\s*[）)]?$")
 _EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)" + _LABEL + _STOP)
 _UNKNOWN = {"未知", "暂无", "暫無", "无", "無", "佚名", "本站", "网络", "網絡", "网络整理", "admin"}
 _BYLINE_LINE = re.compile(
     r"^[（(【\[]?\s*(?:(?:发布时间|發布時間|发布日期|發布日期|时间|時間|日期|来源|來源|作者|记者|記者|"
     r"编辑|編輯|责任编辑|責任編輯|责编|責編|浏览次数|瀏覽次數|阅读|閱讀|点击|點擊|字号|字號)\s*[：:]|"
-    r"(?:19|20)\d{2}\s*(?:年|-|/)\s*\d{1,2})")
+    r"(?:19|20)\d{2}\s*(?:年|-|/)\s*\d{1,2}|(?:文|图|圖|摄影|攝影)\s*[/／]|"
+    r"(?:本报|本報|本网|本網|本台|本刊)?(?:特约|特約)?(?:记者|記者|通讯员|通訊員)\s+[\u4e00-\u9fff])")
 _TRAILING_BYLINE = re.compile(
     r"(?<=[。！？!?”」…\s])\s*[（(]\s*((?:记者|記者|作者|通讯员|通訊員|文|图|圖)?\s*[/／：:]?\s*"
     r"[\u4e00-\u9fff]{2,4}(?:[\s、，,]+[\u4e00-\u9fff]{1,4}){0,3})\s*[）)]\s*$")
@@ -85,6 +108,24 @@ class PageMeta:
     author: str | None = None
     editor: str | None = None
     canonical_url: str | None = None
+    authors: list[str] = field(default_factory=list)
+    account: str | None = None        # WeChat official account that published the page
+    date_source: str | None = None    # where `published` came from (see DATE_SOURCES)
+    disclosure: dict[str, str] = field(default_factory=dict)   # 政府信息公开 table, see disclosure.py
+    # authors from meta tags / author blocks: used when the text's own bylines name nobody
+    page_authors: list[str] = field(default_factory=list)
+
+    def set_authors(self, names: list[str], *, replace: bool = False) -> bool:
+        """Record the authors (all names) when none are known or `replace`; True if set."""
+        if not names or (self.authors and not replace) or (self.author and not self.authors and not replace):
+            return False
+        self.authors = list(dict.fromkeys(names))
+        self.author = " ".join(self.authors)
+        return True
+
+
+# Where a date can come from, most trusted first (the item's `date_source`).
+DATE_SOURCES = ("meta", "script", "front-matter", "byline", "text", "url", "disclosure")
 
 
 def _clean(value: str | None) -> str | None:
@@ -210,37 +251,57 @@ def _page_text_lines(tree: HtmlElement) -> list[str]:
 
 
 def read_byline(line: str, meta: PageMeta) -> bool:
-    """Fill empty source/author/editor/date fields from one byline line; True if any was found."""
+    """Fill empty source/author/editor fields from one byline line; True if any was found.
+    Every name of a labelled author list is kept (`作者：上官云 宋宇晟`), role words stripped."""
     found = False
-    for regex, attr in ((_REPOST_SOURCE, "source"), (_SOURCE, "source"), (_AUTHOR, "author"), (_EDITOR, "editor")):
+    for regex, attr in ((_REPOST_SOURCE, "source"), (_SOURCE, "source"), (_EDITOR, "editor")):
         match = regex.search(line)
         if match:
             found = True
             if getattr(meta, attr) is None:
                 setattr(meta, attr, _clean(match.group(1)))
+    match = _AUTHOR.search(line)
+    if match:
+        found = True
+        value = _NEXT_LABEL.split(match.group(1), maxsplit=1)[0]
+        meta.set_authors(split_names(_clean(value)))
+    elif len(line) <= 40 and (role := _ROLE_LINE.match(line.strip())):
+        found = meta.set_authors(split_names(role.group(1), persons_only=True)) or found
     return found
 
 
-def read_metadata(tree: HtmlElement, html: str) -> PageMeta:
+def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
     """Metadata from the page tree and its decoded source; see the module docstring."""
     meta = PageMeta()
     front = _front_matter(html)
-    meta.title = front.get("title") or _title(tree)
+    title, site_names = _title(tree)
+    meta.title = front.get("title") or title
     canonical = tree.find(".//link[@rel='canonical']")
     meta.canonical_url = (canonical.get("href") if canonical is not None else None) or _meta(tree, ("og:url",))
 
-    for candidate in (_meta(tree, _DATE_META), _first(_WECHAT_CT, html), front.get("date")):
+    for candidate, where in ((_meta(tree, _DATE_META), "meta"), (_first(_WECHAT_CT, html), "script"),
+                             (front.get("date"), "front-matter")):
         if candidate and (parsed := parse_date(candidate)):
-            meta.published = parsed
+            meta.published, meta.date_source = parsed, where
             break
     lines = [PINYIN.sub("", ln) for ln in _page_text_lines(tree)]
     if meta.published is None:
-        meta.published = _date_from_lines(lines)
+        found = _date_from_lines(lines, url)
+        if found:
+            meta.published, meta.date_source = found
     if front.get("author"):
-        meta.author = _clean(front["author"])
+        meta.set_authors(split_names(_clean(front["author"])) or [front["author"].strip()])
+    if tree.find(".//*[@id='js_author_name']") is not None:   # WeChat states its author apart
+        meta.set_authors(page_authors(tree)[0])
     for line in lines[:400]:
         if len(line) <= 120 and _BYLINE_LINE.search(line) or (len(line) <= 80 and ("來源" in line or "来源" in line)):
             read_byline(line, meta)
+    # every segment of the <title> after the first may name the site: never an author
+    title_el = tree.find(".//title")
+    segments = _SEP.split(_plain(title_el.text_content()))[1:] if title_el is not None else []
+    meta.page_authors = page_authors(tree, site_names | {seg for seg in segments if 2 <= len(seg) <= _SITE_MAX_CHARS})[0]
+    meta.account = wechat_account(tree, html)
+    meta.disclosure = read_disclosure(lines)
     return meta
 
 
@@ -248,24 +309,93 @@ def _plain(text: str) -> str:
     return PINYIN.sub("", re.sub(r"\s+", " ", text)).strip()
 
 
-def _title(tree: HtmlElement) -> str:
-    """The headline: the longest `<h1>` that the `<title>` contains (not the site's logo),
-    else og:title or `<title>` without site suffix (see `_strip_site`), else the first h1."""
-    h1s = [_plain(h.text_content()) for h in tree.iter("h1")][:8]
+_LOGO_MARK = re.compile(r"logo|brand|site[-_]?(?:name|title)|sitename|masthead", re.I)
+TITLE_AGREEMENT = 0.8   # share of a heading's character pairs that <title>/og:title must hold
+
+
+def _pairs(text: str) -> set[str]:
+    key = re.sub(r"[\W_]+", "", text)
+    return {key[i:i + 2] for i in range(len(key) - 1)} or ({key} if key else set())
+
+
+def _agreement(heading: str, reference: str) -> float:
+    """How far a heading and a reference title name the same thing: the share of the
+    shorter one's character pairs found in the longer one, times 0 when the shorter holds
+    less than a fifth of the longer (a two-character heading agrees with nothing)."""
+    a, b = _pairs(heading), _pairs(reference)
+    if not a or not b:
+        return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if len(small) < 0.2 * len(large):
+        return 0.0
+    return len(small & large) / len(small)
+
+
+def _is_logo(el: HtmlElement, text: str, names: set[str], declared: set[str] = frozenset()) -> bool:
+    """A heading that shows the site rather than the article: one of the site's `names`, the
+    `declared` name (og:site_name) with a few characters more (`痞客邦 PIXNET`), an image or a
+    link to the home page, or a block marked as logo/brand/site name."""
+    if text in names or any(n and n in text and len(text) <= len(n) + 8 for n in declared):
+        return True
+    for node in (el, *list(el.iterancestors())[:3]):
+        if _LOGO_MARK.search(f"{node.get('class') or ''} {node.get('id') or ''}"):
+            return True
+    links = el.findall(".//a") + ([el.getparent()] if el.getparent() is not None and el.getparent().tag == "a" else [])
+    for link in links:
+        href = (link.get("href") or "").strip()
+        if re.fullmatch(r"(?:https?:)?(?://[^/]+)?/?(?:index\.\w+)?|\./?|#", href):
+            return True
+    return el.find(".//img") is not None and len(text) <= _SITE_MAX_CHARS
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text)
+
+
+def _title(tree: HtmlElement) -> tuple[str, set[str]]:
+    """(headline, names of the site). The headline is a heading (`<h1>`, else `<h2>`) that
+    agrees with `<title>` without its site suffix, og:title or the raw `<title>` — never a
+    logo or site-name heading (`_is_logo`). A heading equal to or inside a title wins; a
+    heading holding a title plus more (widget text such as `播报文章`) gives that title; a
+    heading sharing most character pairs with one comes next. Else og:title, else `<title>`
+    without site suffix (see `_strip_site`), else the first heading that is no logo. The
+    site names are og:site_name, application-name and the segments cut off the `<title>`."""
+    headings = [(h, _plain(h.text_content())) for h in tree.iter("h1", "h2")][:16]
+    h1s = [text for el, text in headings if el.tag == "h1"][:8]
     title_el = tree.find(".//title")
     raw_title = _plain(title_el.text_content()) if title_el is not None else ""
     names = {n for n in (_meta(tree, ("og:site_name",)), _meta(tree, ("application-name",))) if n}
+    declared = frozenset(names)
     body = tree.find(".//body")
     page_text = _plain(body.text_content()) if body is not None else ""
     core = _strip_site(raw_title, names, page_text, h1s) if raw_title else ""
-    inside = [h for h in h1s if len(h) >= 4 and h in raw_title and h not in names
-              and (len(h) >= len(core) or not raw_title.endswith(h))]
-    if inside:
-        return max(inside, key=len)
+    suffix = raw_title[len(core):] if core and core != raw_title and raw_title.startswith(core) else ""
+    names.update(seg.strip() for seg in _SEP.split(suffix) if len(seg.strip()) >= 2)
     og_title = _meta(tree, ("og:title", "twitter:title"))
-    if og_title:
-        return _strip_site(_plain(og_title), names, page_text, h1s)
-    return core or (h1s[0] if h1s else "")
+    og = _strip_site(_plain(og_title), names, page_text, h1s) if og_title else ""
+    refs = [r for r in dict.fromkeys((core, og)) if r and r not in names]
+    raw_key = _key(raw_title)
+    ranked: list[tuple[float, float, bool, int, str]] = []
+    for order, (el, text) in enumerate(headings):
+        key = _key(text)
+        if len(key) < 4 or _is_logo(el, text, names, declared):
+            continue
+        near = max((_agreement(text, ref) for ref in refs), default=0.0)
+        if any(key == _key(ref) for ref in refs):
+            ranked.append((3, 1.0, el.tag == "h1", -order, text))
+        elif key in raw_key and not any(key in _key(name) for name in names):
+            ranked.append((2, len(key) / max(len(raw_key), 1), el.tag == "h1", -order, text))
+        elif (held := [r for r in refs if len(_key(r)) >= 4 and _key(r) in key]) and not held[0].endswith(("…", "...")):
+            ranked.append((1.5, len(_key(held[0])) / len(key), el.tag == "h1", -order, held[0]))
+        elif near >= TITLE_AGREEMENT:
+            ranked.append((1, near, el.tag == "h1", -order, text))
+    if ranked:
+        return max(ranked)[-1], names
+    if og:
+        return og, names
+    if core:
+        return core, names
+    return next((text for el, text in headings if el.tag == "h1" and text and not _is_logo(el, text, names, declared)), ""), names
 
 
 def _first(regex: re.Pattern[str], text: str) -> str | None:
@@ -273,19 +403,45 @@ def _first(regex: re.Pattern[str], text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _date_from_lines(lines: list[str]) -> str | None:
-    usable = [ln for ln in lines if not re.search(r"版权|版權|copyright|©", ln, re.I)]
-    for regex in (_LABELLED_DATE,):
-        for line in usable:
-            match = regex.search(line)
-            if match and (value := _build(*match.groups())):
+def url_date(url: str) -> str | None:
+    """The publication day a URL path states (`/2012-06/04/`, `/t20220309_`, `/art/2022/3/9/`,
+    `/20240515/`, `/n1/2024/0510/`), or None. The query string never counts."""
+    path = urlsplit(url).path if url else ""
+    for regex in _URL_DATES:
+        for match in regex.finditer(path):
+            if value := _build(*match.groups()):
                 return value
+    return None
+
+
+def _date_from_lines(lines: list[str], url: str = "") -> tuple[str, str] | None:
+    """(date, source) from the page's text lines, else from the URL path.
+
+    Labelled dates first — 发布时间/发布日期 before other labels, 成文日期 (when a document was
+    signed) last —, searched in the joined text so a label and a date split over lines or put
+    in parentheses (`发布日期：（\n2022-03-09\n）`) still meet; then the first unlabelled date
+    with a time of day, unless the URL names another day; then the URL's date. Lines about
+    copyright never count."""
+    usable = [ln for ln in lines if not _COPYRIGHT.search(ln)]
+    joined = " ".join(usable[:1500])
+    for regex in (_PUBLISH_DATE, _LABELLED_DATE):
+        for match in regex.finditer(joined):
+            if value := _build(*match.groups()):
+                return value, "byline"
+    from_url = url_date(url)
     for line in usable:
         if len(line) > 80:
             continue
         match = _ANY_DATE_TIME.search(line)
         if match and match.group(4) is not None and (value := _build(*match.groups())):
-            return value
+            if from_url is None or value.startswith(from_url):
+                return value, "text"
+            break
+    if from_url:
+        return from_url, "url"
+    for match in _WRITTEN_DATE.finditer(joined):
+        if value := _build(*match.groups()):
+            return value, "disclosure"
     return None
 
 
@@ -299,8 +455,8 @@ def take_byline_lines(lines: list[str], meta: PageMeta, *, window: int = 4) -> l
         if edge and len(stripped) <= 80 and _BYLINE_LINE.search(stripped) and read_byline(stripped, meta):
             if meta.published is None:
                 match = _ANY_DATE_TIME.search(stripped)
-                if match:
-                    meta.published = _build(*match.groups())
+                if match and (value := _build(*match.groups())):
+                    meta.published, meta.date_source = value, "byline"
             continue
         keep.append(line)
     return keep
@@ -313,8 +469,7 @@ def dateline_author(lines: list[str], meta: PageMeta) -> None:
         return
     match = _DATELINE_AUTHOR.search(lines[0][:120])
     if match:
-        names = re.sub(_ROLE, " ", match.group(1))
-        meta.author = " ".join(n for n in re.split(r"[\s、，,]+", names) if n) or None
+        meta.set_authors(split_names(re.sub(_ROLE, " ", match.group(1))))
 
 
 def take_trailing_byline(lines: list[str], meta: PageMeta) -> list[str]:
@@ -324,9 +479,9 @@ def take_trailing_byline(lines: list[str], meta: PageMeta) -> list[str]:
     match = _TRAILING_BYLINE.search(lines[-1])
     if not match:
         return lines
-    name = re.sub(r"^(?:记者|記者|作者|通讯员|通訊員|文|图|圖)\s*[/／：:]?\s*", "", match.group(1)).strip()
-    if len(name.replace(" ", "")) < 2:
+    names = split_names(match.group(1))
+    if not names:
         return lines
-    meta.author = name  # the byline in the article beats a page-level author
+    meta.set_authors(names, replace=True)  # the byline in the article beats a page-level author
     rest = lines[-1][: match.start()].rstrip()
     return lines[:-1] + ([rest] if rest else [])

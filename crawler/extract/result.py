@@ -24,6 +24,11 @@ class Extraction:
     opencc_config: str | None      # e.g. "t2s.json" or "hk2s.json"; None when not converted
     canonical_url: str | None = None   # <link rel=canonical>/og:url when the page states one
     quality: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)   # every name; `author` is them joined by a space
+    account: str | None = None         # WeChat official account that published the page
+    date_source: str | None = None     # where `published` came from: meta, script, front-matter,
+    #                                    byline, text, url, disclosure (metadata.DATE_SOURCES)
+    disclosure: dict[str, str] = field(default_factory=dict)  # 政府信息公开 fields (disclosure.FIELDS)
 
 
 class NotAnArticle(Exception):

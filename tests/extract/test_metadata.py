@@ -106,3 +106,111 @@ def test_dateline_reporters_become_author_and_repost_header_the_source() -> None
     html = "<html><body><p>以下文章來源于湄潭縣衛生健康局,轉載請注明出處。</p><p>部分资料来源：西江日报</p></body></html>"
     assert meta_of(html).source == "湄潭縣衛生健康局"
     assert meta_of("<html><body><p>部分资料来源：西江日报</p><p>图片来源：新华社</p></body></html>").source is None
+
+
+# --- issue 16: titles, authors, dates -------------------------------------------------------
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # a blog platform's logo <h1>, inside the <title> but after the site separator
+    ("<title>汇川区家庭医生签约服务提质增效 @ 小城日记 :: 痞客邦 ::</title>"
+     '<meta property="og:site_name" content="痞客邦"><body><h1><a href="/">痞客邦 PIXNET</a></h1>'
+     "<h2 class='title'>汇川区家庭医生签约服务提质增效</h2></body>", "汇川区家庭医生签约服务提质增效"),
+    # logo heading marked by class; headline agrees with og:title
+    ('<title>县卫生健康局</title><meta property="og:title" content="湄潭县开展适龄儿童疫苗查漏补种工作">'
+     "<body><h1 class='logo'>湄潭县卫生健康局</h1><h1>湄潭县开展适龄儿童疫苗查漏补种工作</h1></body>",
+     "湄潭县开展适龄儿童疫苗查漏补种工作"),
+    # the headline h1 carries a player widget's text: the <title> says where the headline ends
+    ("<title>医保目录调整结果公布_健康频道</title><body><h1>医保目录调整结果公布<span>播报文章</span></h1></body>",
+     "医保目录调整结果公布"),
+    # a headline that the site-suffix rule would cut (its text recurs on the page) stays whole
+    ("<title>新华视界｜河北遵化：数字农机服务助力农业生产-新华网</title><body><div id='headerTitle'>"
+     "<h1>新华视界｜河北遵化：数字农机服务助力农业生产</h1></div><p>河北遵化：数字农机服务助力农业生产</p></body>",
+     "新华视界｜河北遵化：数字农机服务助力农业生产"),
+])
+def test_title_never_a_logo_and_agrees_with_title(html: str, expected: str) -> None:
+    assert meta_of(f"<html><head>{html}</html>").title == expected
+
+
+@pytest.mark.parametrize(("line", "authors", "editor"), [
+    ("作者：上官云 宋宇晟　来源：中国新闻网", ["上官云", "宋宇晟"], None),
+    ("记者：张三、李四 通讯员：王五 编辑：赵六", ["张三", "李四"], "赵六"),
+    ("文/图 记者 欧阳娜娜", ["欧阳娜娜"], None),
+    ("作者：文静 责任编辑：刘洋", ["文静"], "刘洋"),
+    ("本报记者 张三 通讯员 李四", ["张三", "李四"], None),
+])
+def test_byline_keeps_every_name_strips_roles_editor_apart(line: str, authors: list[str], editor: str | None) -> None:
+    meta = meta_of(f"<html><body><div>{line}</div><p>正文，说明情况。</p></body></html>")
+    assert meta.authors == authors and meta.author == " ".join(authors)
+    assert meta.editor == editor
+
+
+def test_page_level_authors_meta_wechat_and_author_blocks() -> None:
+    from crawler.extract.bylines import page_authors, wechat_account
+
+    def authors(html: str) -> list[str]:
+        tree = lxml.html.fromstring(html)
+        return page_authors(tree, {"健康时报网"})[0]
+
+    assert authors('<html><head><meta name="author" content="叶婉"></head><body></body></html>') == ["叶婉"]
+    assert authors('<html><head><meta property="article:author" content="记者 刘峻凌"></head></html>') == ["刘峻凌"]
+    # outlets and CMS placeholders are no authors
+    assert authors('<html><head><meta name="author" content="新华网"></head></html>') == []
+    assert authors('<html><head><meta name="author" content="健康时报网"></head></html>') == []
+    assert authors('<html><head><meta name="author" content="admin"></head></html>') == []
+    block = '<html><body><div class="author"><span class="name">管不饿</span><span>关注</span></div></body></html>'
+    assert authors(block) == ["管不饿"]
+    assert authors('<html><body><span class="author">选稿：许文杰</span></body></html>') == []
+    wechat = ('<html><body><span id="js_author_name">张三 李四</span><a id="js_name">连州卫生健康</a>'
+              '<script>var nickname = htmlDecode("连州卫生健康");</script></body></html>')
+    assert authors(wechat) == ["张三", "李四"]
+    assert wechat_account(lxml.html.fromstring(wechat), wechat) == "连州卫生健康"
+    script_only = '<html><body><script>var nickname = "肇庆发布";</script></body></html>'
+    assert wechat_account(lxml.html.fromstring(script_only), script_only) == "肇庆发布"
+
+
+def test_byline_beats_meta_author() -> None:
+    html = ('<html><head><meta name="author" content="倪仕轩"></head><body>'
+            "<div>作者：戴小河 印朋</div><p>正文，说明情况。</p></body></html>")
+    meta = meta_of(html)
+    assert meta.authors == ["戴小河", "印朋"] and meta.page_authors == ["倪仕轩"]
+
+
+@pytest.mark.parametrize(("url", "expected"), [
+    ("http://www.gov.cn/xinwen/2012-06/04/content_2152326.htm", "2012-06-04"),
+    ("http://wsjkw.sc.gov.cn/scwsjkw/gggs/2022/3/9/abc.shtml", "2022-03-09"),
+    ("http://www.nhc.gov.cn/xcs/yqtb/202203/t20220309_1234567.shtml", "2022-03-09"),
+    ("http://www.zj.gov.cn/art/2022/3/9/art_1229_5.html", "2022-03-09"),
+    ("http://www.he.news.cn/20240515/d59c39d4160a4fe4b3084c3e4abfb450/c.html", "2024-05-15"),
+    ("http://finance.people.com.cn/n1/2024/0510/c1004-40232587.html", "2024-05-10"),
+    ("http://example.cn/a.html?date=20220309", None),
+    ("http://example.cn/p/1716193079034519", None),
+    ("http://example.cn/2099/01/01/a.html", None),
+])
+def test_url_path_dates(url: str, expected: str | None) -> None:
+    from crawler.extract.metadata import url_date
+
+    assert url_date(url) == expected
+
+
+def test_date_sources_and_fallbacks() -> None:
+    def meta_url(html: str, url: str):  # type: ignore[no-untyped-def]
+        return read_metadata(lxml.html.fromstring(html), html, url)
+
+    plain = "<html><body><p>正文，说明情况。</p><div>Copyright © 2012-2022 版权所有</div></body></html>"
+    meta = meta_url(plain, "http://www.gov.cn/xinwen/2012-06/04/content_1.htm")
+    assert (meta.published, meta.date_source) == ("2012-06-04", "url")
+    assert meta_url(plain, "http://example.cn/a.html").published is None   # never the copyright year
+    # an info cell: label, parenthesis and date split over lines
+    cell = ("<html><body><table><tr><td>发布日期：（</td><td>\n2022-03-09\n</td><td>）</td></tr></table>"
+            "<p>正文，说明情况。</p></body></html>")
+    meta = meta_url(cell, "http://example.cn/a.html")
+    assert (meta.published, meta.date_source) == ("2022-03-09", "byline")
+    # a disclosure table: 发布日期 wins over the 成文日期 printed before it
+    table = ("<html><body><table><tr><td>成文日期：</td><td>2022年03月01日</td><td>发布日期：</td>"
+             "<td>2022年03月09日</td></tr></table><p>正文。</p></body></html>")
+    assert meta_url(table, "http://example.cn/a.html").published == "2022-03-09"
+    only_written = "<html><body><div>成文日期：2022-03-01</div><p>正文。</p></body></html>"
+    meta = meta_url(only_written, "http://example.cn/a.html")
+    assert (meta.published, meta.date_source) == ("2022-03-01", "disclosure")
+    meta = meta_of('<html><head><meta name="pubdate" content="2024-05-13"></head><body></body></html>')
+    assert meta.date_source == "meta"

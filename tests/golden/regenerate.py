@@ -21,8 +21,8 @@ from crawler.extract import Extractor, extract_page
 HERE = Path(__file__).resolve().parent
 PAGES = HERE / "pages"
 EXPECTED = HERE / "expected"
-FIELDS = ("title", "published", "source", "author", "editor", "charset", "script",
-          "opencc_config", "quality", "text")
+FIELDS = ("title", "published", "date_source", "source", "author", "authors", "account", "editor",
+          "disclosure", "charset", "script", "opencc_config", "quality", "text")
 
 
 def golden_names() -> list[str]:

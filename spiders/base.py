@@ -24,8 +24,6 @@ from crawler.pages.process import CapturedPage, fetched_at
 from spiders.spec import SourceSpec, adhoc_spec, load_specs, select_specs
 from spiders.xmlfeeds import FeedError, Link, parse_links
 
-ARTICLE_HINT = re.compile(r"(\d{4}[-/_]?\d{2}|/\d{3,}|/(?:c|a|content|article|art|detail|show|news)[/_-]|\.s?html?$)", re.I)
-
 
 def parse_feed_date(value: str | None) -> dt.datetime | None:
     """A sitemap/feed date (ISO 8601 or RFC 2822) as an aware datetime (+08:00 if no zone)."""

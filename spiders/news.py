@@ -3,20 +3,24 @@
 `scrapy crawl news -a source=NAME` crawls one source, without `source` all enabled ones;
 `-a urls="URL …"` crawls a site ad hoc (what `healthcrawl crawl URL…` runs): every same-site
 page is followed and offered to extraction, and the site's `/sitemap.xml` and announced feeds
-are read too. Page budget: `CRAWL_MAX_PAGES` (set by `--max-pages`).
+are read too; every page also goes through `spiders.pagination.discover`, the listing
+spider's discovery (script-only pagers, CDATA records, JSON listings). Page budget:
+`CRAWL_MAX_PAGES` (set by `--max-pages`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
+from spiders import pagination
 from spiders.feed import FeedMixin
-from spiders.listing import ListingMixin
+from spiders.listing import ListingMixin, response_text
 from spiders.sitemap import SitemapMixin
 from spiders.spec import SourceSpec
 
@@ -45,15 +49,20 @@ class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
         return request
 
     def parse_adhoc(self, response: Response) -> Iterable[Any]:
-        """Ad-hoc mode: offer the page to extraction and follow every same-site link."""
-        if not isinstance(response, TextResponse):
-            return
+        """Ad-hoc mode: offer an HTML page to extraction and follow every same-site link, plus
+        what `spiders.pagination` reads from it (script-only pagers, CDATA and JSON records,
+        data-proxy pages), so a JSON or XML answer is read too, never xpath'ed."""
         spec = self.spec_by_name(response.meta["hc_source"])
-        if b"html" in (response.headers.get(b"Content-Type") or b"text/html").lower():
+        text, ctype = response_text(response)
+        kind = pagination.body_kind(text, ctype)
+        if kind == "html" and "html" in (ctype or "text/html").lower():
             yield self.captured(response)  # start pages too: extraction rejects what is no article
+        listing = pagination.discover(response.url, text, content_type=ctype, in_scope=partial(self.in_scope, spec))
+        hrefs = scrapy.Selector(text=text).xpath("//a/@href").getall() if kind == "html" else []
+        found = [response.urljoin(h.strip()).split("#", 1)[0] for h in dict.fromkeys(hrefs)]
+        found += [*listing.articles, *([listing.next_url] if listing.next_url else [])]
         followed = self.__dict__.setdefault("_followed", set())  # links already handled this run
-        for href in set(response.xpath("//a/@href").getall()):
-            url = response.urljoin(href.strip()).split("#", 1)[0]
+        for url in found:
             if url in followed or not url.startswith(("http://", "https://")):
                 continue  # handled already, or javascript:/mailto:/tel: — nothing to fetch
             followed.add(url)

@@ -19,12 +19,12 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from spiders.pagination import FAMILIES
+
 DEFAULT_SPECS_DIR = Path(__file__).parent / "specs"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-DEFAULT_NEXT_PAGE_XPATH = (
-    "//a[contains(normalize-space(.), '下一页') or contains(normalize-space(.), '下页')"
-    " or contains(normalize-space(.), '下一頁')]/@href"
-)
+PAGINATION_FAMILIES = ("auto", *FAMILIES)
+TEMPLATE_RE = re.compile(r"^[^{}\s]*\{[ni]\}[^{}\s]*$")
 
 
 class SpecError(ValueError):
@@ -38,14 +38,18 @@ def _check_http_url(value: str) -> str:
     return value
 
 
-def _check_regex(value: str | None) -> str | None:
+def _check_compiles(value: str | None, compile: Any, error: type[Exception], what: str) -> str | None:
     if value is None:
         return None
     try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"not a valid regular expression: {exc}") from exc
+        compile(value)
+    except error as exc:
+        raise ValueError(f"not a valid {what}: {exc}") from exc
     return value
+
+
+def _check_regex(value: str | None) -> str | None:
+    return _check_compiles(value, re.compile, re.error, "regular expression")
 
 
 class _Entry(BaseModel):
@@ -59,11 +63,34 @@ class _Entry(BaseModel):
     _links = field_validator("article_links")(classmethod(lambda cls, v: _check_regex(v)))
 
 
-class ListingEntry(_Entry):
-    """A listing page; follows pagination up to `max_pages`."""
+def _check_pagination(value: str) -> str:
+    if value in PAGINATION_FAMILIES or TEMPLATE_RE.match(value):
+        return value
+    raise ValueError(f"must be one of {', '.join(PAGINATION_FAMILIES)} or a URL template with one {{n}} "
+                     "(page number, 2 = second page) or {i} (0-based index), e.g. 'index_{n}.html'")
 
-    next_page_xpath: str = DEFAULT_NEXT_PAGE_XPATH
+
+def _check_xpath(value: str | None) -> str | None:
+    from lxml import etree
+
+    return _check_compiles(value, etree.XPath, etree.XPathSyntaxError, "XPath expression")
+
+
+class ListingEntry(_Entry):
+    """A listing page; follows its pagination up to `max_pages` (pages, counting this one).
+
+    `pagination` is `auto` (read the page: see `spiders.pagination`), a CMS family whose
+    schemes alone are tried (`trs`, `jcms`, `dedecms`, `empirecms`, `gkmlpt`, `wordpress`,
+    `links`), or a URL template resolved against `url` (`index_{n}.html`: `{n}` is the page
+    number, 2 for the second page; `{i}` the 0-based index, 1 for the second page).
+    `next_page_xpath`, when given, is tried before anything else."""
+
+    pagination: str = "auto"
+    next_page_xpath: str | None = None
     max_pages: Annotated[int, Field(ge=1, le=1000)] = 5
+
+    _pagination = field_validator("pagination")(classmethod(lambda cls, v: _check_pagination(v)))
+    _xpath = field_validator("next_page_xpath")(classmethod(lambda cls, v: _check_xpath(v)))
 
 
 class SitemapEntry(_Entry):

@@ -38,7 +38,7 @@ from crawler.extract.boilerplate import DEFAULT_LEXICON, Lexicon
 from crawler.extract.decode import decode_body
 from crawler.extract.disclosure import drop_table_lines
 from crawler.extract.density import Container, TextIndex, element_lines, main_container, main_container_text, prune_tree
-from crawler.extract.layout import prepare_layout
+from crawler.extract.layout import heading_key, prepare_layout
 from crawler.extract.metadata import (PageMeta, dateline_author, read_metadata, take_byline_lines,
                                       take_trailing_byline)
 from crawler.extract.normalise import apply_spun, converter, finish_text, prepare_text, remove_pinyin
@@ -192,6 +192,21 @@ def _container_lines(index: TextIndex, container: tuple[str, bool] | None, lines
 RESCUE_MAX_PROSE_MARKS = 3   # trafilatura output with this many sentence marks is prose: kept
 
 
+_LIST_MARK = re.compile(r"^\s*- (?=\S)")
+
+
+def _list_items(lines: list[str]) -> tuple[list[str], frozenset[str]]:
+    """trafilatura writes a list item as a `- ` line: the marker goes, and the item's key is
+    returned so that phrase-line joining keeps it a line of its own."""
+    out, keys = [], set()
+    for line in lines:
+        if _LIST_MARK.match(line):
+            line = _LIST_MARK.sub("", line)
+            keys.add(heading_key(line))
+        out.append(line)
+    return out, frozenset(k for k in keys if k)
+
+
 def _rescue_container(lines: list[str], found: Container | None, extractor: Extractor) -> list[str] | None:
     """The densest container's own lines when trafilatura kept less than `rescue_share` of
     its text and next to no prose of its own (fewer than `RESCUE_MAX_PROSE_MARKS` commas
@@ -275,6 +290,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     container = (found.text, found.rival) if found is not None else None
     text = _trafilatura(layout.tree, url, extractor, len(found.text) if found else 0)
     lines = [ln for ln in text.split("\n") if ln.strip()]
+    lines, items = _list_items(lines)
     rescued = _rescue_container(lines, found, extractor)
     if rescued is not None:
         lines = rescued
@@ -305,7 +321,7 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
     dateline_author(lines, fields)
     fields.set_authors([name for name in (_simplify_field(n, profile, 1) for n in meta.page_authors) if name])
-    text, finish_flags = finish_text(lines, layout.headings)
+    text, finish_flags = finish_text(lines, layout.headings | items)
     if _chars(text) < extractor.min_text_chars:
         raise NotAnArticle("no-main-text", f"{url}: main text shorter than {extractor.min_text_chars} characters")
     return Extraction(

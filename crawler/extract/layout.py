@@ -10,6 +10,8 @@ what it learnt:
   breadcrumb, body — as `| … |` table rows.
 - comments and processing instructions are removed, the text around them kept (a CMS's
   `<!--keyword-->…<!--/keyword-->` markers inside a paragraph).
+- inside the marked article body (below), a `<section>` that only wraps blocks is unwrapped
+  (a WeChat dek boxed in nested sections is otherwise dropped by trafilatura's precision mode).
 - a `<section>` holding text but no block element (WeChat writes one phrase per section)
   becomes a `<p>`; trafilatura drops bare sections.
 - embedded media players (the block around a `<video>`/`<embed>`/`<object>` or an element
@@ -164,6 +166,18 @@ def _mark_content(tree: HtmlElement) -> None:
             return
 
 
+def _unwrap_sections(tree: HtmlElement) -> None:
+    """Inside the marked article body, a `<section>` that only wraps blocks (no text of its
+    own) is replaced by its children: WeChat boxes a dek or a quote in nested sections, and
+    trafilatura's precision mode drops such a wrapped first paragraph."""
+    for body in tree.xpath("//*[@itemprop='articleBody']")[:1]:
+        for section in list(body.iter("section")):
+            if (section.text or "").strip() or any((child.tail or "").strip() for child in section):
+                continue
+            if any(isinstance(child.tag, str) and child.tag in _BLOCKS for child in section):
+                section.drop_tag()
+
+
 def _remove(el: HtmlElement) -> None:
     parent = el.getparent()
     if parent is None:
@@ -210,6 +224,7 @@ def prepare_layout(tree: HtmlElement) -> Layout:
     strip_comments(tree)
     _drop_players(tree)
     _mark_content(tree)
+    _unwrap_sections(tree)
     tables = list(tree.iter("table"))
     layout = [t for t in tables if is_layout_table(t)]
     for table in layout:

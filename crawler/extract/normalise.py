@@ -165,12 +165,15 @@ def join_phrase_lines(lines: list[str], headings: frozenset[str] = frozenset()) 
     """Re-join phrase-per-line text into paragraphs (break after sentence-final punctuation).
 
     A line whose key (`layout.heading_key`) is in `headings` — the page marks it as a heading
-    (bold, `<h3>`, section title) — stays a paragraph of its own."""
+    (bold, `<h3>`, section title) or it is a list item — stays a paragraph of its own and does
+    not count towards deciding whether the text is phrase-per-line."""
     stripped = [ln.strip() for ln in lines if ln.strip()]
-    if len(stripped) < 8:
+    # lines kept apart anyway (headings, list items) say nothing about phrase-per-line text
+    body = [ln for ln in stripped if not headings or _key(ln) not in headings]
+    if len(body) < 8:
         return lines, False
-    short = sum(len(ln) < 30 for ln in stripped) / len(stripped)
-    open_end = sum(not _SENTENCE_END.search(ln) for ln in stripped) / len(stripped)
+    short = sum(len(ln) < 30 for ln in body) / len(body)
+    open_end = sum(not _SENTENCE_END.search(ln) for ln in body) / len(body)
     if short < 0.6 or open_end < 0.5:
         return lines, False
     paragraphs: list[str] = []

@@ -35,6 +35,7 @@ from pathlib import Path
 import surt as _surt
 from warcio.timeutils import iso_date_to_timestamp
 
+from archive.naming import apply_umask
 from archive.reader import ArchivedRecord, DamagedRecord, iter_records, iter_warc_paths
 
 logger = logging.getLogger("archive.cdxj")
@@ -184,6 +185,7 @@ def _atomic_write(target: Path, lines: Iterable[str]) -> None:
                 out.write(line)
             out.flush()
             os.fsync(out.fileno())
+        apply_umask(Path(tmp))
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

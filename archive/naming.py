@@ -115,3 +115,24 @@ def fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def process_umask() -> int:
+    """The process umask (read from /proc where it can be, without changing it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def apply_umask(path: Path, mode: int = 0o666) -> None:
+    """Give ``path`` (made by ``tempfile.mkstemp``, always 0600) the mode an ``open()`` would
+    give it under the process umask, so a pywb or web server running as another user can read
+    indexes and packages written through a temporary file."""
+    os.chmod(path, mode & ~process_umask())

@@ -186,14 +186,22 @@ def iter_warc_paths(paths: Iterable[str | Path]) -> list[Path]:
     does not exist raises FileNotFoundError naming it.
     """
     found: set[Path] = set()
-    for item in paths:
+    seen: set[tuple[int, int]] = set()
+
+    def add(candidate: Path) -> None:
+        stat = candidate.stat()
+        if (stat.st_dev, stat.st_ino) not in seen:  # two paths to one file: read it once
+            seen.add((stat.st_dev, stat.st_ino))
+            found.add(candidate)
+
+    for item in sorted(Path(p) for p in paths):
         path = Path(item)
         if path.is_dir():
-            for child in path.rglob("*"):
+            for child in sorted(path.rglob("*")):
                 if child.is_file() and is_archive_name(child.name) and "quarantine" not in child.relative_to(path).parts[:-1]:
-                    found.add(child)
+                    add(child)
         elif path.is_file():
-            found.add(path)
+            add(path)
         else:
             raise FileNotFoundError(f"no such WARC file or directory: {path}")
     return sorted(found)
@@ -333,7 +341,6 @@ def _iter_gzip(fh: BinaryIO, path: Path, name: str, member: str | None, start: i
                 note = _damage(name, item.offset, "not one record per gzip member (whole-file gzip or "
                                f"concatenated records): records are read but cannot be addressed by offset; "
                                f"{RECOMPRESS_HINT}", path, member, lost=False)
-                logger.warning("archive: %s: %s", note.where(), note.reason)
                 yield note
             yield item
         offset = nxt[0]

@@ -75,6 +75,7 @@ REVISIT_PROFILES = {
     "identical-payload-digest": "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest",
     "server-not-modified": "http://netpreserve.org/warc/1.1/revisit/server-not-modified",
 }
+METADATA_URN_PREFIX = "urn:healthcrawl:metadata:"
 REDACTED_REQUEST_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie"})
 DROPPED_RESPONSE_HEADERS = frozenset({"transfer-encoding"})
 
@@ -300,10 +301,12 @@ class WarcWriter:
         """Write a JSON ``metadata`` record about ``refers_to`` into the current file.
 
         No rotation happens here, so a metadata record written right after its capture lands
-        in the same file as the response. Its target URI is ``metadata://host/path`` (the
-        convention pywb uses for its own metadata), so replay tools that look a page up by
-        URL and time never serve the JSON instead of the page; it is tied to the page by
-        ``WARC-Refers-To``.
+        in the same file as the response. Its target URI is ``urn:healthcrawl:metadata:URL``
+        (a ``urn:`` target, as Browsertrix writes ``urn:pageinfo:URL`` for its page records):
+        its SURT key is not the page's, so pywb and cdxj-indexer never serve the JSON for the
+        page, with or without a timestamp (``metadata://host/path`` had the page's SURT key).
+        It is tied to the page by ``WARC-Refers-To`` and ``WARC-Concurrent-To`` (the record id
+        of the response or revisit), which is how replay finds it.
         """
         try:
             payload = json.dumps(fields, ensure_ascii=False, sort_keys=True, allow_nan=False).encode("utf-8")
@@ -312,9 +315,10 @@ class WarcWriter:
         warc_date = _warc_date(date)
         with self._lock:
             self._ensure_file()
-            target = "metadata://" + url.split("://", 1)[-1]
+            target = METADATA_URN_PREFIX + url
             record = self._build("metadata", target, warc_date, self._new_id(), None, payload,
-                                 [("WARC-Refers-To", refers_to.record_id)], content_type="application/json")
+                                 [("WARC-Refers-To", refers_to.record_id),
+                                  ("WARC-Concurrent-To", refers_to.record_id)], content_type="application/json")
             ref = self._append(record)
             self._flush()
             return ref

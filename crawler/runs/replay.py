@@ -31,7 +31,7 @@ from typing import Any
 from archive.reader import iter_warc_paths
 from crawler.dedup import Deduplicator
 from crawler.items import Article
-from crawler.pages.archived import ArchivedPages, ReadCounts
+from crawler.pages.archived import ArchivedPages, ReadCounts, stored_captures
 from crawler.pages.process import CapturedPage
 from crawler.pages.sequence import CountingStats, StageSequence
 from crawler.runs.config import build_settings
@@ -113,7 +113,8 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int | None = None, 
             dedup = Deduplicator(out_dir, sequence.dedup_settings) if sequence.dedup_enabled else None
             progress = _Progress(stats, counts)
             try:
-                pages = ArchivedPages(max_body=settings.getint("DOWNLOAD_MAXSIZE"), counts=counts).pages(files)
+                pages = ArchivedPages(max_body=settings.getint("DOWNLOAD_MAXSIZE"), counts=counts,
+                                      skip=stored_captures(items_path)).pages(files)
                 for page, fields, result in sequence.extract_all(pages, pool, region_of=_region):
                     source = counters.page(page)
                     progress.tick()
@@ -220,6 +221,8 @@ def summary(stats: CountingStats, counts: ReadCounts, items_path: Path, seconds:
         f"{sum(rejected.values())} not articles {dict(sorted(rejected.items())) or ''}",
         f"items: {items_path}",
     ]
+    if counts.already_stored:
+        lines.append(f"{counts.already_stored} captures already stored in {items_path}: not stored again")
     if counts.damaged:
         lines.append(f"{len(counts.damaged)} damaged records skipped:")
         lines += [f"  {d.path or d.filename} at offset {d.offset}: {d.reason}" for d in counts.damaged[:20]]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -90,3 +92,13 @@ def test_damaged_record_left_out(tmp_path: Path) -> None:
     path.write_bytes(bytes(data))
     urls = [json.loads(line.split(" ", 2)[2])["url"] for line in cdxj_lines_for_file(path)]
     assert urls == ["https://a.example/0", "https://a.example/1"]
+
+
+def test_index_created_with_the_process_umask(tmp_path: Path) -> None:
+    build_archive(tmp_path)
+    old = os.umask(0o022)
+    try:
+        index = write_index(tmp_path)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(index.stat().st_mode) == 0o644

@@ -199,7 +199,11 @@ def test_metadata_record_json_refers_to_response_same_file(closed_warc) -> None:
     assert refs["meta"].filename == refs["ref"].filename == path.name
     assert meta.get("WARC-Type") == "metadata"
     assert meta.get("Content-Type") == "application/json"
-    assert meta.get("WARC-Refers-To") == refs["ref"].record_id
+    assert meta.get("WARC-Refers-To") == refs["ref"].record_id == meta.get("WARC-Concurrent-To")
+    # a urn: target: its SURT key is never the page's, so pywb/cdxj-indexer do not serve it for the page
+    assert meta.get("WARC-Target-URI") == "urn:healthcrawl:metadata:https://news.example.cn/health/2026/11/a.html?id=7"
+    from archive.cdxj import surt
+    assert surt(meta.get("WARC-Target-URI")) != surt("https://news.example.cn/health/2026/11/a.html?id=7")
     assert json.loads(meta.block) == {"extractor": "trafilatura", "chars": 12, "tags": ["卫生"]}
 
 

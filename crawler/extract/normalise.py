@@ -170,7 +170,7 @@ def join_phrase_lines(lines: list[str], headings: frozenset[str] = frozenset()) 
     stripped = [ln.strip() for ln in lines if ln.strip()]
     # lines kept apart anyway (headings, list items) say nothing about phrase-per-line text
     body = [ln for ln in stripped if not headings or _key(ln) not in headings]
-    if len(body) < 8:
+    if len(stripped) < 8 or not body:
         return lines, False
     short = sum(len(ln) < 30 for ln in body) / len(body)
     open_end = sum(not _SENTENCE_END.search(ln) for ln in body) / len(body)

@@ -49,12 +49,14 @@ _EDGE_CHARS = 300   # reposts state their origin in the first or last characters
 
 @dataclass(frozen=True)
 class Ranked:
-    """What the rule needs of one member: its index id, host, rank key and named origins."""
+    """What the rule needs of one member: its index id, host, rank key and named origins (and
+    its item id where the caller has it at hand)."""
 
     id: int
     site: str | None
     rank: str
     cites: str | None = None   # outlet keys the member names as its origin, "|"-joined
+    item_id: str | None = None
 
 
 def _utc(value: dt.datetime) -> str:

@@ -175,8 +175,8 @@ class RelinkWriter:
                 break
             if self._writer is None:
                 self._writer = JsonLinesWriter(self.items_path)
-            for row_seq, item_id, dup in rows:
-                self._writer.write(relink_line(uid, row_seq, item_id, dup))
+            # one write for the batch: whole lines or none (a torn tail is cut on the next open)
+            self._writer.write("\n".join(relink_line(uid, row_seq, item_id, dup) for row_seq, item_id, dup in rows))
             self._writer.sync()
             seq = rows[-1][0]
             self._write_mark(uid, seq)

@@ -41,10 +41,12 @@ def tag_article(article: Article, region: Any) -> Article:
 
 
 def link_duplicates(article: Article, dedup: Any) -> Any:
-    """Record the article in the dedup index and set `duplicate_of`; returns the verdict."""
+    """Record the article in the dedup index and set `duplicate_of` (the cluster's original as
+    far as is known now; later moves reach items.jsonl as relink records); returns the verdict."""
     verdict = dedup.check(article.id, article.canonical_url, article.text, article.content_hash,
                           site=article.site, published=article.published, url=article.url,
-                          title=article.title, fetched_at=article.fetched_at, minhash=article._minhash)
+                          title=article.title, fetched_at=article.fetched_at, minhash=article._minhash,
+                          source=article.source)
     article.duplicate_of = verdict.duplicate_of
     return verdict
 

@@ -26,7 +26,7 @@ the template):
 - `json-page`: any JSON body; article URLs are string values matching `article_links`;
   pages from the URL's `page=` and the body's `total` (records) / `totalpage` (pages).
 - `rel-next`, `next-label` (`class~=next`, 下一页/下页/后页/较早文章/Next/›/» in the text,
-  `aria-label`, `title` or an icon's `alt`/`src`), `page-numbers` (numbered links: the one
+  `aria-label`, `title`, an icon's `alt`/`src` or an empty link's `<i class="icon-next">`), `page-numbers` (numbered links: the one
   after the current page; 第 N 页; `共 N 页` / 末页 for the total).
 
 Article links: same-site links matching `article_links` (any link that looks like an article
@@ -541,10 +541,13 @@ def _links(sel: Selector, url: str, out: Listing, visited: set[str]) -> None:
         src_next = any(re.search(r"(?:^|[/_-])(next|xyy|xyt|down)[^/]*\.(?:gif|png|jpe?g|svg)$",
                                  i.attrib.get("src", ""), re.I) for i in imgs)
         classes = a.attrib.get("class", "") + " " + (a.xpath("../@class").get() or "")
+        icon_classes = " ".join(a.xpath(".//*[self::i or self::span or self::em or self::svg]/@class").getall())
+        icon_next = not text.strip() and re.search(r"(?:^|[\s_-])(next|right|forward|chevron-right)(?:$|[\s_-])",
+                                                   icon_classes, re.I) is not None
         if _is_next_label(text, a.attrib.get("aria-label"), a.attrib.get("title"), *icon):
             candidates.append(("next-label", href))
         elif _has_class(classes, "next", "next-page", "nextpage", "page-next", "pager-next", "nextpostslink",
-                        "older", "nav-previous") or (src_next and not text.strip()):
+                        "older", "nav-previous") or (src_next and not text.strip()) or icon_next:
             candidates.append(("next-label", href))
     for scheme, href in candidates:
         target = urljoin(url, href.strip()).split("#", 1)[0]

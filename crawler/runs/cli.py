@@ -10,6 +10,7 @@
     healthcrawl wacz WARC_DIR --out FILE.wacz    package WARCs for ReplayWeb.page
     healthcrawl dedup-report [--out DIR]         repost clusters
     healthcrawl sources [--sources-dir DIR]      validate and list source specs
+    healthcrawl probe URL_OR_SOURCE              what a listing's pagination and articles look like
 
 demo, crawl and harvest take `--redis-url URL --workers N`: N crawler processes share one crawl
 through Redis (`crawler.distributed`), each writing into OUT/workers/<worker id>/.
@@ -116,6 +117,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sources", help="validate and list source specs")
     p.add_argument("--sources-dir", type=Path, default=None)
+
+    p = sub.add_parser("probe", help="check a listing (URL, source, saved page or WARC) before trusting it")
+    p.add_argument("target", help="listing URL, source name, saved page or WARC file/folder")
+    p.add_argument("--url", default=None, help="the URL a saved page came from / the listing to pick in a WARC")
+    p.add_argument("--article-links", default=None, help="regex an article URL must match (default: the spec's)")
+    p.add_argument("--pagination", default=None, help="family or URL template (default: the spec's, else auto)")
+    p.add_argument("--max-pages", type=_positive, default=None, help="listing pages to follow (default: spec's, else 3)")
+    p.add_argument("--sources-dir", type=Path, default=None)
+    p.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
+    p.add_argument("--allow-private", action="store_true",
+                   help="allow connections to private/loopback addresses (off by default)")
     return parser
 
 
@@ -270,10 +282,21 @@ def cmd_sources(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_probe(args: argparse.Namespace) -> int:
+    from spiders.probe import ProbeError, run_probe
+
+    try:
+        return run_probe(args.target, url=args.url, article_links=args.article_links, pagination=args.pagination,
+                         max_pages=args.max_pages, sources_dir=args.sources_dir, allow_private=args.allow_private,
+                         timeout=args.timeout)
+    except ProbeError as exc:
+        raise UsageError(f"healthcrawl probe: {exc}") from None
+
+
 COMMANDS = {
     "demo": cmd_demo, "serve-demo": cmd_serve_demo, "crawl": cmd_crawl, "harvest": cmd_harvest,
     "extract": cmd_extract, "replay": cmd_replay, "export": cmd_export, "wacz": cmd_wacz, "dedup-report": cmd_dedup_report,
-    "sources": cmd_sources,
+    "sources": cmd_sources, "probe": cmd_probe,
 }
 
 

@@ -54,8 +54,11 @@ def surt(url: str) -> str:
 
 
 def cdxj_lines_for_file(path: str | Path, *, on_damage: Callable[[DamagedRecord], None] | None = None,
-                        max_body: int | None = None) -> Iterator[str]:
+                        max_body: int | None = None, filename: str | None = None) -> Iterator[str]:
     """CDXJ lines (without newline) for the indexable records of one archive, in file order.
+
+    ``filename`` is the name written into the lines (default: the file's own name; a WACZ
+    may package a file under another name).
 
     Damaged records, and records that share a gzip member with others (they have no offset
     of their own), are left out: each is logged and passed to ``on_damage`` when given.
@@ -80,7 +83,7 @@ def cdxj_lines_for_file(path: str | Path, *, on_damage: Callable[[DamagedRecord]
                 on_damage(note)
             continue
         try:
-            line = _line(item)
+            line = _line(item, filename or item.filename)
         except ValueError as exc:
             note = DamagedRecord(item.filename, item.offset, f"bad WARC headers: {exc}", item.path, True, item.member)
             logger.warning("archive: %s: %s; record not indexed", note.where(), note.reason)
@@ -123,7 +126,7 @@ def merge_into_index(index_path: str | Path, warc_paths: Iterable[str | Path]) -
 
 
 # ---------------------------------------------------------------------- internals
-def _line(record: ArchivedRecord) -> str | None:
+def _line(record: ArchivedRecord, filename: str) -> str | None:
     """The CDXJ line cdxj-indexer writes for ``record`` (None: not indexed)."""
     rec_type = record.rec_type
     warc_ct = record.warc_header("Content-Type")
@@ -157,7 +160,7 @@ def _line(record: ArchivedRecord) -> str | None:
         entry["digest"] = digest
     entry["length"] = str(record.length)
     entry["offset"] = str(record.offset)
-    entry["filename"] = record.filename
+    entry["filename"] = filename
     return f"{surt(url)} {timestamp} {json.dumps(entry)}"
 
 

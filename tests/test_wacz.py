@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import zipfile
@@ -20,7 +21,7 @@ from support import free_port, read_items, run_cli
 
 from archive.reader import read_record_at
 from archive.writer import WarcWriter
-from crawler.store.wacz import write_wacz
+from crawler.store.wacz import package_wacz, write_wacz
 
 CREATED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
@@ -104,9 +105,11 @@ def test_index_points_at_records_in_the_packaged_warcs(crawl: Path, package: Pat
     lines = [f"{k} {t} {json.dumps(d)}" for k, t, d in rows]
     assert lines == sorted(lines), "indexes/index.cdx must be sorted"
     assert rows, "empty index"
-    for _key, timestamp, data in rows:
-        assert not ("status" not in data and data.get("mime") == "application/json"), \
-            f"JSON metadata record of {data['url']} would shadow the page in replay"
+    page_keys = {k for k, _t, d in rows if "status" in d}
+    for key, timestamp, data in rows:
+        if data.get("mime") == "application/json" and "status" not in data:  # our metadata records
+            assert data["url"].startswith("urn:healthcrawl:metadata:") and key not in page_keys, \
+                f"JSON metadata record of {data['url']} would shadow the page in replay"
         record = read_record_at(tmp_path / "archive" / data["filename"], int(data["offset"]))
         assert record.url == data["url"] and record.length == int(data["length"])
         assert record.date.replace("-", "").replace(":", "").replace("T", "")[:14] == timestamp
@@ -126,6 +129,7 @@ def test_pages_are_the_articles_with_titles(crawl: Path, package: Path) -> None:
     for item in items:
         page = by_id[item["id"]]
         assert page["title"] == item["title"]
+        assert page["text"] == item["text"] and page["text"], "ReplayWeb.page searches pages' text"
         ts = page["ts"]
         assert len(ts) == 20 and ts.endswith("Z"), ts
         capture = captures[(page["url"], ts[:19].replace("-", "").replace(":", "").replace("T", ""))]
@@ -186,9 +190,13 @@ def test_without_items_every_archived_html_page_is_a_page(tmp_path: Path) -> Non
     assert sorted(p["url"] for p in pages) == [f"http://news.example/a/{n}.html" for n in range(3)]
     assert all("title" not in p for p in pages)
     assert len(archived) == 1 and archived[0].endswith(".warc.gz"), archived
-    assert {d["url"] for _k, _t, d in index} == {f"http://news.example/a/{n}.html" for n in range(3)} | {
-        "http://news.example/style.css", "http://news.example/gone.html"}
-    assert all(d.get("mime") != "application/json" for _k, _t, d in index)
+    assert {d["url"] for _k, _t, d in index if "status" in d} == {
+        f"http://news.example/a/{n}.html" for n in range(3)} | {"http://news.example/style.css",
+                                                              "http://news.example/gone.html"}
+    page_keys = {k for k, _t, d in index if "status" in d}
+    metadata = [(k, d) for k, _t, d in index if d.get("mime") == "application/json"]
+    assert len(metadata) == 3 and all(d["url"].startswith("urn:healthcrawl:metadata:") and k not in page_keys
+                                      for k, d in metadata)
 
 
 def test_items_pointing_outside_the_package_are_left_out(tmp_path: Path) -> None:
@@ -231,3 +239,62 @@ def test_bad_input_names_the_file(tmp_path: Path) -> None:
         write_wacz(warc_dir, tmp_path / "x.wacz", title="t")
     assert not list(tmp_path.glob("x.wacz*")), "a failed write must leave no file behind"
 
+
+
+# ---------------------------------------------------------------------- archives of other tools
+ARCHIVES = Path(__file__).resolve().parents[2] / "shared" / "archives"
+
+
+def _field_folders(tmp_path: Path) -> list[Path]:
+    """The field archives in two folders (as two workers would write them), names changed:
+    upper-case extensions, a gzip file named .warc."""
+    first, second = tmp_path / "w1" / "warc", tmp_path / "w2" / "warc"
+    first.mkdir(parents=True)
+    second.mkdir(parents=True)
+    for path in sorted(ARCHIVES.iterdir()):
+        if path.name.endswith((".warc", ".warc.gz")):
+            shutil.copy(path, first / path.name)
+        elif path.name.endswith((".arc", ".arc.gz")):
+            shutil.copy(path, second / path.name.upper().replace("WARCIO--", "warcio--"))
+    shutil.copy(ARCHIVES / "gowarc--test.warc.gz", second / "gowarc-misnamed.warc")
+    return [first, second]
+
+
+def test_field_archives_from_several_folders_make_one_valid_package(tmp_path: Path) -> None:
+    folders = _field_folders(tmp_path)
+    old = os.umask(0o022)
+    try:
+        result = package_wacz(folders, tmp_path / "field.wacz", title="field", created=CREATED)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(result.path.stat().st_mode) == 0o644
+    done = _validate(result.path)
+    assert done.returncode == 0 and "is valid" in done.stdout, done.stdout + done.stderr
+    with zipfile.ZipFile(result.path) as zf:
+        names = [n for n in zf.namelist() if n.startswith("archive/")]
+        rows = _index(zf)
+        zf.extractall(tmp_path / "unpacked")
+    assert "archive/gowarc-misnamed.warc.gz" in names and "archive/warcio--EXAMPLE.arc.gz" in names
+    # the whole-file gzip went in recompressed, so its records are indexed too
+    whole = [d for _k, _t, d in rows if d["filename"] == "warcio--example-bad-non-chunked.warc.gz"]
+    assert len(whole) >= 2  # its response and revisit, as in warcio's plain copy of the same records
+    plain = [d for _k, _t, d in rows if d["filename"] == "warcio--example.warc"]
+    assert [(d["url"], d.get("mime")) for d in whole] == [(d["url"], d.get("mime")) for d in plain]
+    for _key, _ts, data in rows:
+        record = read_record_at(tmp_path / "unpacked" / "archive" / data["filename"], int(data["offset"]),
+                                verify_digests=False)
+        assert record.url == data["url"]
+    # what could not be indexed is named: file, offset, reason
+    assert sorted((d.filename, d.offset) for d in result.left_out) == [
+        ("warcio--EXAMPLE-SPACE-IN-URL.ARC", 151), ("warcio--example-trunc.warc", 1197)]
+    assert result.index_lines == len(rows)
+
+
+def test_cli_exits_1_naming_what_was_left_out(tmp_path: Path) -> None:
+    folders = _field_folders(tmp_path)
+    done = run_cli("wacz", *map(str, folders), "--out", str(tmp_path / "cli.wacz"))
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "2 records left out of the index" in done.stderr
+    assert "warcio--example-trunc.warc at offset 1197" in done.stderr
+    clean = run_cli("wacz", str(_small_archive(tmp_path / "small")), "--out", str(tmp_path / "ok.wacz"))
+    assert clean.returncode == 0, clean.stdout + clean.stderr

@@ -108,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True)
 
     p = sub.add_parser("wacz", help="package a crawl's WARCs as a WACZ for ReplayWeb.page")
-    p.add_argument("warc_dir", type=Path)
+    p.add_argument("warc_dir", type=Path, nargs="+", help="WARC folders (several: the workers of one crawl)")
     p.add_argument("--out", type=Path, required=True, help="the .wacz file to write")
     p.add_argument("--title", default="healthcrawl crawl")
 
@@ -249,13 +249,19 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_wacz(args: argparse.Namespace) -> int:
-    from crawler.store.wacz import write_wacz
+    from crawler.store.wacz import package_wacz
 
     try:
-        path = write_wacz(args.warc_dir, args.out, title=args.title)
+        result = package_wacz(args.warc_dir, args.out, title=args.title)
     except (ValueError, FileNotFoundError) as exc:
         raise UsageError(f"healthcrawl wacz: {exc}") from None
-    print(f"wrote {path}")
+    print(f"wrote {result.path}: {result.files} archive files, {result.index_lines} index lines, "
+          f"{result.pages} pages")
+    if result.left_out:
+        print(f"healthcrawl wacz: {len(result.left_out)} records left out of the index:", file=sys.stderr)
+        for damage in result.left_out:
+            print(f"  {damage.where()}: {damage.reason}", file=sys.stderr)
+        return EXIT_FAILURES
     return EXIT_OK
 
 

@@ -1,10 +1,16 @@
 """The same story on several sites (three loopback hosts): an exact copy, a Traditional copy
 with injected pinyin readings, a repost with a new lead and a footer — all linked to one
-canonical item; a different story on the same topic is not. Two runs: nothing re-requested."""
+canonical item; a different story on the same topic is not. Two runs: nothing re-requested.
+A repost harvested a run before its original: the original becomes canonical in items.jsonl,
+the exports, the run report and dedup-report, and a replay of the WARCs (repost first), a crawl
+without the extraction pool and a crawl of both at once link the same way."""
 
 from __future__ import annotations
 
+import csv
+import json
 import re
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -29,11 +35,12 @@ OTHER = [
 READINGS = {"醫": "yī", "體": "tǐ", "縣": "xiàn", "療": "liáo", "衛": "wèi", "進": "jìn"}
 
 
-def page(title: str, paragraphs: list[str], *, chrome: str = "", footer: str = "") -> bytes:
+def page(title: str, paragraphs: list[str], *, chrome: str = "", footer: str = "",
+         date: str = "2022-03-09 10:20", source: str = "县卫生健康局") -> bytes:
     body = "".join(f"<p>{p}</p>" for p in paragraphs)
     return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
             f"<div class='nav'>{chrome}<a href='/'>首页</a> <a href='/list.html'>新闻</a></div>"
-            f"<div class='article'><h1>{title}</h1><p class='info'>发布时间：2022-03-09 10:20 来源：县卫生健康局</p>"
+            f"<div class='article'><h1>{title}</h1><p class='info'>发布时间：{date} 来源：{source}</p>"
             f"{body}</div><div class='footer'>{footer}</div></body></html>").encode("utf-8")
 
 
@@ -110,3 +117,72 @@ def test_reposts_across_sites_are_linked_and_not_refetched(static_sites: Any, tm
     requested = [p for site in (bureau, portal, park) for p in site.requests]
     assert not [p for p in requested if p.startswith("/a/")], requested
     assert len(read_items(out / "items.jsonl")) == 5
+
+
+def test_repost_harvested_first_is_relinked_to_the_original_everywhere(static_sites: Any, tmp_path: Path) -> None:
+    html = "text/html; charset=utf-8"
+    title = "湄潭县全力推进紧密型县域医共体建设"
+    bureau = static_sites("127.0.0.2", {
+        "/a/story.html": (html, page(title, STORY, footer="主办单位：湄潭县卫生健康局")),
+        "/list.html": listing(["/a/story.html"]),
+    })
+    portal = static_sites("127.0.0.3", {   # the repost, five days later, harvested a run earlier
+        "/a/repost.html": (html, page(title, ["本报讯（记者 王明）" + STORY[0], *STORY[1:]], date="2022-03-14 07:45",
+                                       source="湄潭县卫生健康局", footer="版权所有 遵义新闻网")),
+        "/a/copy.html": (html, page(title, STORY, date="2022-03-15 08:00", footer="扫一扫关注公众号")),
+        "/list.html": listing(["/a/repost.html", "/a/copy.html"]),
+    })
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    for name, site in (("bureau", bureau), ("portal", portal)):
+        (specs / f"{name}.toml").write_text(SPEC.format(name=name, base=site.base_url), encoding="utf-8")
+    common = ("--sources-dir", str(specs), "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=0")
+
+    out = tmp_path / "out"
+    for source in ("portal", "bureau"):       # two runs: the original arrives in the second
+        proc = run_cli("harvest", "--sources", source, "--out", str(out), *common)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    raw = [json.loads(line) for line in (out / "items.jsonl").read_text(encoding="utf-8").splitlines()]
+    items = {i["url"].split("/a/")[1]: i for i in read_items(out / "items.jsonl")}
+    original = items["story.html"]["id"]
+    expected = {"story.html": None, "repost.html": original, "copy.html": original}
+    assert {n: i["duplicate_of"] for n, i in items.items()} == expected
+    relinks = [r for r in raw if r.get("kind") == "relink"]
+    assert {r["id"] for r in relinks if r["duplicate_of"] == original} == {items["repost.html"]["id"],
+                                                                           items["copy.html"]["id"]}
+    assert [i.get("kind") for i in raw[:2]] == [None, None]            # run 1's item lines, unchanged
+    assert all(i["duplicate_of"] != original for i in raw[:2])
+
+    # the exports apply the relink records
+    for fmt in ("csv", "sqlite"):
+        proc = run_cli("export", "--format", fmt, str(out / "items.jsonl"), "--out", str(tmp_path / f"a.{fmt}"))
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    with (tmp_path / "a.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 3
+    assert {r["url"].split("/a/")[1]: r["duplicate_of"] or None for r in rows} == expected
+    db = sqlite3.connect(tmp_path / "a.sqlite")
+    assert dict(db.execute("SELECT id, duplicate_of FROM articles")) == {items[n]["id"]: d for n, d in expected.items()}
+    db.close()
+    # dedup-report and the second run's report name the original as canonical
+    report = run_cli("dedup-report", "--out", str(out))
+    assert f"canonical {original}" in report.stdout and "first-seen" in report.stdout
+    run_report = json.loads(sorted((out / "reports").glob("run-*.json"))[-1].read_text(encoding="utf-8"))
+    [cluster] = run_report["charts"]["charts"]["duplicate_clusters"]
+    assert cluster["size"] == 3 and cluster["urls"][0] == items["story.html"]["url"]   # canonical first
+    assert run_report["totals"]["new_items"] == 1
+
+    # a replay of both runs' WARCs (the repost's capture comes first), without and with the pool
+    warcs = sorted((out / "warc").glob("*.warc.gz"))
+    for workers in ("0", "2"):
+        replayed = tmp_path / f"replayed-{workers}"
+        proc = run_cli("replay", *map(str, warcs), "--out", str(replayed), "--workers", workers)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        got = {i["url"].split("/a/")[1]: i["duplicate_of"] for i in read_items(replayed / "items.jsonl")}
+        assert got == expected, workers
+    # both sources in one run, without the extraction pool: the same links
+    together = tmp_path / "together"
+    proc = run_cli("harvest", "--out", str(together), "--workers", "0", *common)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = {i["url"].split("/a/")[1]: i["duplicate_of"] for i in read_items(together / "items.jsonl")}
+    assert got == expected

@@ -4,7 +4,8 @@
 every cluster with at least `min_size` members, largest first: the canonical copy's title and
 URL (the cluster's original under `crawler.dedup.canonical`, as it is now — after every move),
 then each member's site, publication date, how it was linked (exact / near + estimated
-Jaccard) and URL, the canonical first.
+Jaccard; ``first-seen``: checked before the original arrived, relinked then) and URL, the
+canonical first.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ def format_clusters(clusters: list[Cluster], *, total_items: int | None = None) 
         lines.append(f"#{n}  {cluster.size} copies on {len(sites)} sites — {root.title or '(no title)'}")
         lines.append(f"    canonical {root.item_id}  {root.url or ''}")
         for m in cluster.members:
-            how = "canonical" if m.item_id == cluster.canonical_id else (
+            how = "canonical" if m.item_id == cluster.canonical_id else "first-seen" if m.kind == "new" else (
                 m.kind if m.similarity is None or m.kind == "exact" else f"{m.kind} {m.similarity:.2f}"
             )
             lines.append(f"    {(m.published or '-')[:10]:<10}  {m.site or '?':<28} {how:<11} {m.url or m.item_id}")

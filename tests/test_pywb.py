@@ -259,6 +259,23 @@ def test_wacz_unpacked_into_pywb_replays_every_article(replay: Replay) -> None:
     assert _archived_title(replay, item) in body
 
 
+def test_timestampless_url_shows_the_article_not_its_metadata(replay: Replay) -> None:
+    """Asked for an article without a timestamp, pywb serves its latest capture: that must be
+    the page, never our JSON metadata record (written after it, with a urn: target so its SURT
+    key is not the page's)."""
+    wrong: list[str] = []
+    for coll in ("coll", "ours", "packed"):
+        for item in replay.items:
+            _timestamp, url = replay.capture(item)
+            status, headers, body = replay.get(f"/{coll}/id_/{url}")
+            if status != 200 or not headers.get("Content-Type", "").startswith("text/html") \
+                    or body != _archived(replay, item, decoded=True):
+                wrong.append(f"{coll} {url}: HTTP {status} {headers.get('Content-Type')} {body[:60]!r}")
+    assert not wrong, f"{len(wrong)} timestamp-less lookups did not give the page:\n" + "\n".join(wrong[:5])
+    status, _headers, body = replay.get(f"/coll/{replay.capture(replay.items[0])[1]}")
+    assert status == 200 and b"application/json" not in body[:200]
+
+
 def test_unknown_url_is_not_found(replay: Replay) -> None:
     status, _headers, _body = replay.get("/coll/20000101000000id_/http://127.0.0.1:1/never-crawled/")
     assert status == 404

@@ -186,3 +186,57 @@ def test_repost_harvested_first_is_relinked_to_the_original_everywhere(static_si
     assert proc.returncode == 0, proc.stdout + proc.stderr
     got = {i["url"].split("/a/")[1]: i["duplicate_of"] for i in read_items(together / "items.jsonl")}
     assert got == expected
+
+
+def reordered_warc(warcs: list[Path], first: list[str], dest: Path) -> Path:
+    """One .warc.gz with the records of `warcs` (one gzip member each, bytes unchanged): the
+    warcinfo, then the records of the URLs in `first` (in that order), then the rest."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    members: list[tuple[str, str, bytes]] = []
+    for path in warcs:
+        data = path.read_bytes()
+        with path.open("rb") as fh:
+            records = ArchiveIterator(fh)
+            for record in records:
+                url = record.rec_headers.get_header("WARC-Target-URI") or ""
+                kind = record.rec_type
+                records.read_to_end()
+                start, length = records.get_record_offset(), records.get_record_length()
+                members.append((kind, url.split("/", 3)[3] if url.count("/") >= 3 else url, data[start:start + length]))
+    head = [m for m in members if m[0] == "warcinfo"][:1]
+    ahead = [m for path in first for m in members if m[1] == path and m[0] != "warcinfo"]
+    rest = [m for m in members if m not in head and m not in ahead and m[0] != "warcinfo"]
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(b"".join(m[2] for m in head + ahead + rest))
+    return dest
+
+
+def test_demo_county_original_is_canonical_live_and_in_replays_in_either_order(tmp_path: Path) -> None:
+    """The demo's Traditional repost (2022-03-14) and the county bureau's original (2022-03-09):
+    the original is canonical after the crawl (whichever the crawl met first), and after a replay
+    of a WARC that holds the repost first, or the original first."""
+    from support import free_port
+
+    out = tmp_path / "demo"
+    run_cli("demo", "--out", str(out), "--port", str(free_port()), check=True)
+    items = {i["url"].split("/", 3)[3]: i for i in read_items(out / "items.jsonl")}
+    county_path, repost_path = "county/xwzx/202203/t20220309_73248805.html", "repost/post/21502.html"
+    county, repost = items[county_path], items[repost_path]
+    assert county["published"].startswith("2022-03-09") and repost["published"].startswith("2022-03-14")
+    assert repost["script"] == "zh-Hant"
+    assert county["duplicate_of"] is None and repost["duplicate_of"] == county["id"]
+    links = {i["id"]: i["duplicate_of"] for i in items.values()}
+    warcs = sorted((out / "warc").glob("*.warc.gz"))
+    for name, first in (("repost-first", [repost_path, county_path]), ("county-first", [county_path, repost_path])):
+        warc = reordered_warc(warcs, first, tmp_path / name / "in" / "demo-reordered.warc.gz")
+        replayed = tmp_path / name / "out"
+        run_cli("replay", str(warc), "--out", str(replayed), check=True)
+        got = read_items(replayed / "items.jsonl")
+        assert got[0]["url"].endswith(first[0]), name             # the replay met that copy first
+        assert {i["id"]: i["duplicate_of"] for i in got} == links, name
+        report = run_cli("dedup-report", "--out", str(replayed), check=True).stdout
+        assert f"canonical {county['id']}" in report
+    relinked = [json.loads(line) for line in (tmp_path / "repost-first" / "out" / "items.jsonl").read_text().splitlines()
+                if '"kind":"relink"' in line]
+    assert [(r["id"], r["duplicate_of"]) for r in relinked] == [(repost["id"], county["id"])]

@@ -5,6 +5,7 @@ the way a Scrapy user runs them (`scrapy crawl listing`)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections import Counter
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, read_items
+from support import REPO, read_items, run_cli
 
 from crawler.demo.cms_sites import FAMILIES, CmsSite
 
@@ -113,3 +114,96 @@ def test_max_pages_bounds_every_scheme(tmp_path: Path) -> None:
     finally:
         for site in sites.values():
             site.close()
+
+
+ZERO = """
+name = "zero-{family}"
+title = "fixture {family}"
+homepage = "{base}/"
+region = {{ province = "贵州省" }}
+{extra}
+[[listing]]
+url = "{base}{listing}"
+max_pages = 10
+{entry}
+[politeness]
+download_delay = 0.0
+concurrency = 4
+"""
+
+
+def test_zero_configuration_and_url_template(tmp_path: Path) -> None:
+    """No `article_links` at all (same-site links that look like articles), and an EmpireCMS
+    listing paged by `pagination = "index_{n}.html"` (a template pages on until a page
+    without articles: here page 4 answers 404)."""
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    cases = {"trs": "", "jcms": "", "gkmlpt": "", "dede": "", "hexo": "", "empire": 'pagination = "index_{n}.html"'}
+    sites = {f: CmsSite(f, host=f"127.0.0.{60 + n}") for n, f in enumerate(cases)}
+    try:
+        for family, site in sites.items():
+            (specs / f"zero-{family}.toml").write_text(ZERO.format(
+                family=family, base=site.base_url, listing=site.family.listing, extra="",
+                entry=cases[family] + ("\narticle_links = '/news/\\d{4}-'" if family == "empire" else "")),
+                encoding="utf-8")
+        items_path = tmp_path / "items.jsonl"
+        proc = crawl(specs, tmp_path / "out", items_path)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        items = read_items(items_path)
+        for family, site in sites.items():
+            fam = site.family
+            got = {i["url"].removeprefix(site.base_url) for i in items if i["source_name"] == f"zero-{family}"}
+            assert set(fam.articles) <= got, (family, set(fam.articles) - got)
+            listing = [r for r in site.requests if r.split("?")[0] not in set(fam.articles) | got]
+            assert len(listing) <= len(fam.listing_pages) + 1, (family, listing)
+        empire = sites["empire"]
+        assert [r for r in empire.requests if "index" in r] == [
+            "/news/index.html", "/news/index_2.html", "/news/index_3.html", "/news/index_4.html"]
+    finally:
+        for site in sites.values():
+            site.close()
+
+
+def test_json_and_xml_listings_never_raise(static_sites: Any, tmp_path: Path) -> None:
+    """Listing answers that are JSON, XML, broken JSON or a data proxy's XML are read, not
+    xpath'ed: the run ends 0 with no spider error, and the articles they list are fetched."""
+    article = ("<html><head><title>{t}</title></head><body><h1>{t}</h1><p>" + "县域医共体建设持续推进，"
+               "乡镇卫生院服务能力明显提升，群众在家门口就能看病就医。" * 4 + "</p></body></html>")
+    pages = {
+        "/api/list?page=1": ("application/json", json.dumps(
+            {"data": [{"title": "一", "url": "/news/2025/0101/1.html"}], "total": 2, "pageSize": 1}).encode()),
+        "/api/list?page=2": ("application/json", b'{"data": [{"title": "\xe4\xba\x8c", "url": "/news/2025/0102/2.html"'),
+        "/xml/list": ("text/xml", b"<?xml version='1.0'?><datastore><totalrecord>1</totalrecord><recordset><record>"
+                      b"<![CDATA[<li><a href='/news/2025/0103/3.html'>x</a></li>]]></record></recordset></datastore>"),
+        "/broken": ("application/json", b"\x00\xff{{{"),
+    }
+    for n in (1, 2, 3):
+        pages[f"/news/2025/010{n}/{n}.html"] = ("text/html; charset=utf-8",
+                                               article.format(t=f"医共体建设第{n}篇").encode("utf-8"))
+    site = static_sites("127.0.0.1", pages)
+    specs = tmp_path / "specs"
+    specs.mkdir()
+    entries = "".join(f'\n[[listing]]\nurl = "{site.base_url}{p}"\narticle_links = "/news/"\nmax_pages = 3\n'
+                      for p in ("/api/list?page=1", "/xml/list", "/broken"))
+    (specs / "j.toml").write_text(f'name = "j"\ntitle = "t"\nhomepage = "{site.base_url}/"\n'
+                                  f'region = {{ province = "广东省" }}\n{entries}', encoding="utf-8")
+    proc = crawl(specs, tmp_path / "out", tmp_path / "items.jsonl")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "Spider error" not in proc.stderr, proc.stderr[-3000:]
+    assert "/api/list?page=2" in site.requests                    # paged on from page=1 and total
+    got = {i["url"].removeprefix(site.base_url) for i in read_items(tmp_path / "items.jsonl")}
+    assert got == {"/news/2025/0101/1.html", "/news/2025/0103/3.html"}   # page 2's JSON is truncated
+
+
+def test_adhoc_crawl_follows_script_only_pagers(tmp_path: Path) -> None:
+    """`healthcrawl crawl URL` reads the same pagination: a TRS listing's pages 2 and 3 exist
+    only in its createPageHTML call, a JCMS column's later groups only in dataproxy.jsp."""
+    for n, family in enumerate(("trs", "jcms")):
+        with CmsSite(family, host=f"127.0.0.{80 + n}") as site:
+            out = tmp_path / family
+            proc = run_cli("crawl", site.base_url + site.family.listing, "--out", str(out), "--max-pages", "80",
+                           "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "DOWNLOAD_DELAY=0",
+                           "-s", "ROBOTSTXT_OBEY=0", "--workers", "0")
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+            got = {i["url"].removeprefix(site.base_url) for i in read_items(out / "items.jsonl")}
+            assert set(site.family.articles) <= got, (family, set(site.family.articles) - got)

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from warcio.timeutils import iso_date_to_datetime
+
 from archive.reader import (
     DEFAULT_MAX_BODY,
     ArchivedRecord,
@@ -203,7 +205,20 @@ class CaptureReader:
     # ------------------------------------------------------------------ walking
     def captures(self, paths: Iterable[Path]) -> Iterator[Capture]:
         """Every capture of ``paths`` (see the module docstring); revisits waiting for an
-        original come after the last file."""
+        original come after the last file. A capture whose ``WARC-Date`` is no date is
+        reported (``bad WARC-Date``) instead: it has no fetch time to give its item."""
+        for capture in self._captures(paths):
+            try:
+                iso_date_to_datetime(capture.record.date)
+            except (ValueError, TypeError):
+                record = capture.record
+                self._damage(DamagedRecord(record.filename, record.offset,
+                                           f"bad WARC-Date: {record.date!r} is not a date ({record.url})",
+                                           record.path, True, record.member))
+                continue
+            yield capture
+
+    def _captures(self, paths: Iterable[Path]) -> Iterator[Capture]:
         for path in paths:
             yield from self._file(Path(path))
         waiting, self._waiting = self._waiting, []

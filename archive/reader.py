@@ -182,13 +182,16 @@ def iter_warc_paths(paths: Iterable[str | Path]) -> list[Path]:
 
     Directories are searched recursively for :data:`ARCHIVE_SUFFIXES` in any case (``*.open``
     files and ``quarantine/`` folders are skipped: recover them first); a file named
-    explicitly is taken whatever its name (its first bytes decide what it is). A path that
-    does not exist raises FileNotFoundError naming it.
+    explicitly is taken whatever its name (its first bytes decide what it is). A file reached
+    through several paths (links, a folder and a file in it) is listed once, symbolic links as
+    the file they point to. A path that does not exist raises FileNotFoundError naming it.
     """
     found: set[Path] = set()
     seen: set[tuple[int, int]] = set()
 
     def add(candidate: Path) -> None:
+        if candidate.is_symlink():  # records are named after the file itself, whatever the link
+            candidate = candidate.resolve()
         stat = candidate.stat()
         if (stat.st_dev, stat.st_ino) not in seen:  # two paths to one file: read it once
             seen.add((stat.st_dev, stat.st_ino))

@@ -43,11 +43,12 @@ class ReadCounts:
     already_stored: int = 0
 
 
-def stored_captures(items_path: Path) -> set[tuple[str, int, str]]:
-    """(warc_filename, warc_offset, url) of every item already in ``items_path``, so replaying
+def stored_captures(items_path: Path) -> set[tuple[str, int, str, str]]:
+    """(warc_filename, warc_offset, url, fetched_at) of every item already in ``items_path``
+    (records sharing a gzip member share an offset: the fetch time tells them apart), so replaying
     the same captures into the same output stores each once (twice, after a kill, or through
     two paths to one file)."""
-    keys: set[tuple[str, int, str]] = set()
+    keys: set[tuple[str, int, str, str]] = set()
     if not items_path.is_file():
         return keys
     with open(items_path, encoding="utf-8", errors="replace") as fh:
@@ -58,7 +59,8 @@ def stored_captures(items_path: Path) -> set[tuple[str, int, str]]:
                 continue  # a line cut by a kill
             if isinstance(item, dict) and isinstance(item.get("warc_filename"), str) \
                     and isinstance(item.get("warc_offset"), int):
-                keys.add((item["warc_filename"], item["warc_offset"], str(item.get("url") or "")))
+                keys.add((item["warc_filename"], item["warc_offset"], str(item.get("url") or ""),
+                          str(item.get("fetched_at") or "")))
     return keys
 
 
@@ -84,7 +86,7 @@ class ArchivedPages:
     """Walks archive files and yields (CapturedPage, metadata fields) in live-crawl order."""
 
     def __init__(self, *, max_body: int, counts: ReadCounts | None = None,
-                 skip: set[tuple[str, int, str]] | None = None) -> None:
+                 skip: set[tuple[str, int, str, str]] | None = None) -> None:
         self.max_body = max_body
         self.counts = counts if counts is not None else ReadCounts()
         self.skip = skip or set()
@@ -97,10 +99,11 @@ class ArchivedPages:
     def pages(self, paths: list[Path]) -> Iterator[tuple[CapturedPage, dict[str, Any]]]:
         for capture in self.reader.captures(self._counted(paths)):
             record = capture.record
-            if (record.filename, record.offset, record.url or "") in self.skip:
+            page = page_from_record(record, capture.payload, capture.fields.get("source_name"))
+            if (page.warc_filename, page.warc_offset, page.url, page.fetched_at) in self.skip:
                 self.counts.already_stored += 1
                 continue
-            yield page_from_record(record, capture.payload, capture.fields.get("source_name")), capture.fields
+            yield page, capture.fields
 
     def _counted(self, paths: list[Path]) -> Iterator[Path]:
         for path in paths:

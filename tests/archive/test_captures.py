@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gzip
 import io
+import re
 import zlib
 from pathlib import Path
 
@@ -135,3 +137,23 @@ def test_missing_revisit_original_is_reported(tmp_path: Path) -> None:
     assert list(reader.captures([rev])) == []
     [missing] = [d for d in reader.damaged if d.lost]
     assert missing.reason.startswith("revisit original missing") and missing.filename == rev.name
+
+
+def test_bad_warc_date_is_reported_not_silently_dropped(tmp_path: Path) -> None:
+    raw = WGET.read_bytes()
+    members = split_members(raw)
+    parts = []
+    for m in members:
+        data = m.data
+        if b"WARC-Type: response" in data and not parts.count(b"done"):
+            data = re.sub(rb"WARC-Date: [^\r]+", b"WARC-Date: yesterday", data, count=1)
+            parts.append(b"done")
+            bad_offset = sum(len(p) for p in parts if p != b"done")
+        parts.append(gzip.compress(data) if data is not m.data else raw[m.offset:m.offset + m.length])
+    path = tmp_path / "baddate.warc.gz"
+    path.write_bytes(b"".join(p for p in parts if p != b"done"))
+    reader = CaptureReader()
+    caps = list(reader.captures([path]))
+    assert len(caps) == len(html_200(WGET)) - 1
+    [bad] = [d for d in reader.damaged if d.lost]
+    assert bad.reason.startswith("bad WARC-Date: 'yesterday'") and bad.offset == bad_offset

@@ -43,6 +43,22 @@ def test_shipped_specs_validate_and_cover_regions() -> None:
         assert "NOT VERIFIED OFFLINE" in path.read_text(encoding="utf-8"), path
 
 
+def test_shipped_listing_specs_name_their_cms_family() -> None:
+    """Each starter listing source says in `notes` which CMS family its site runs on (the
+    pagination detection reads that family's pager; see docs/harvesting-cms.md)."""
+    families = ("TRS", "gkmlpt", "JCMS", "DedeCMS", "EmpireCMS", "WordPress", "own CMS")
+    for spec in load_specs(DEFAULT_SPECS_DIR).values():
+        if spec.listing:
+            assert any(f in spec.notes for f in families), (spec.name, spec.notes)
+            assert all(e.pagination == "auto" for e in spec.listing)   # detection, no override needed
+
+
+def test_pagination_values_load(tmp_path: Path) -> None:
+    for value in ("auto", "trs", "jcms", "gkmlpt", "index_{n}.html", "list_5_{n}.html", "index_{i}.shtml", "/page/{n}/"):
+        text = GOOD.format(name="pag").replace("max_pages = 3", f'max_pages = 3\npagination = "{value}"')
+        assert load_spec(write(tmp_path, "pag", text)).listing[0].pagination == value
+
+
 def test_good_spec_loads(tmp_path: Path) -> None:
     path = write(tmp_path, "zunyi-test", GOOD.format(name="zunyi-test"))
     spec = load_spec(path)
@@ -60,6 +76,9 @@ def test_good_spec_loads(tmp_path: Path) -> None:
         ('article_links = "/t', 'article_links = "(/t', "listing.0.article_links", "'(/t"),
         ('code = "520300"', 'code = "52"', "region.code", "'52'"),
         ('title = "测试来源"', 'title = "x"\ncolour = "blue"', "colour", "'blue'"),
+        ("max_pages = 3", 'max_pages = 3\npagination = "page{x}.html"', "listing.0.pagination", "'page{x}.html'"),
+        ("max_pages = 3", 'max_pages = 3\npagination = "trs2"', "listing.0.pagination", "'trs2'"),
+        ("max_pages = 3", 'max_pages = 3\nnext_page_xpath = "//a["', "listing.0.next_page_xpath", "'//a['"),
     ],
 )
 def test_bad_spec_names_file_field_and_value(tmp_path: Path, replace: str, by: str, field: str, value: str) -> None:

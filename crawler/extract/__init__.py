@@ -28,18 +28,20 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 import lxml.html
 import trafilatura
 from lxml import etree
 from lxml.etree import ParserError
 
+import crawler.settings as defaults
 from crawler.extract.boilerplate import DEFAULT_LEXICON, Lexicon
 from crawler.extract.decode import decode_body
 from crawler.extract.disclosure import drop_table_lines
 from crawler.extract.density import Container, TextIndex, element_lines, main_container, main_container_text, prune_tree
 from crawler.extract.layout import heading_key, prepare_layout
-from crawler.extract.metadata import (PageMeta, dateline_author, read_metadata, take_byline_lines,
+from crawler.extract.metadata import (PageMeta, dateline_author, page_level_authors, read_metadata, take_byline_lines,
                                       take_trailing_byline)
 from crawler.extract.normalise import apply_spun, converter, finish_text, prepare_text, remove_pinyin
 from crawler.extract.result import Extraction, NotAnArticle
@@ -73,36 +75,36 @@ class Extractor:
     `too-large`; parsing a 10 MB page costs about 11 s of CPU, which a hostile site could use).
     """
 
-    favor_precision: bool = True
-    min_text_chars: int = 60
-    opencc_default: str = "t2s.json"
-    recall_fallback: bool = True         # retry with favor_recall when precise output is too short
-    container_filter: bool = True        # drop feed/footer lines outside the main container
-    pinyin_min_hits: int = 3             # injected readings needed before they are removed
-    lexicon_path: str | None = None      # boilerplate lexicon; None = packaged lexicon.toml
-    include_tables: bool = True
-    convert_script: bool = True          # False keeps Traditional text (script still recorded)
-    max_bytes: int = 5_000_000           # bodies above this are not extracted ("too-large")
-    fallback_share: float = 0.6          # full trafilatura pass when the fast one keeps less of the container
-    rescue_share: float = 0.5            # container's own lines when trafilatura keeps less of it (0: never)
+    favor_precision: bool = defaults.EXTRACT_FAVOR_PRECISION
+    min_text_chars: int = defaults.EXTRACT_MIN_TEXT_CHARS
+    opencc_default: str = defaults.EXTRACT_OPENCC_DEFAULT
+    recall_fallback: bool = defaults.EXTRACT_RECALL_FALLBACK   # retry with favor_recall when precise output is too short
+    container_filter: bool = defaults.EXTRACT_CONTAINER_FILTER  # drop feed/footer lines outside the main container
+    pinyin_min_hits: int = defaults.EXTRACT_PINYIN_MIN_HITS    # injected readings needed before they are removed
+    lexicon_path: str | None = defaults.EXTRACT_LEXICON        # boilerplate lexicon; None = packaged lexicon.toml
+    include_tables: bool = defaults.EXTRACT_INCLUDE_TABLES
+    convert_script: bool = defaults.EXTRACT_CONVERT_SCRIPT     # False keeps Traditional text (script still recorded)
+    max_bytes: int = defaults.EXTRACT_MAX_BYTES                # bodies above this are not extracted ("too-large")
+    fallback_share: float = defaults.EXTRACT_FALLBACK_SHARE    # full trafilatura pass when the fast one keeps less of the container
+    rescue_share: float = defaults.EXTRACT_RESCUE_SHARE        # container's own lines when trafilatura keeps less of it (0: never)
 
     @classmethod
     def from_settings(cls, settings: object) -> "Extractor":
-        """Build from a Scrapy `Settings` (anything with get/getbool/getint)."""
-        get = getattr(settings, "get")
+        """Build from a Scrapy `Settings` (``EXTRACT_*``, defaults in `crawler/settings.py`)."""
+        s: Any = settings
         return cls(
-            favor_precision=settings.getbool("EXTRACT_FAVOR_PRECISION", True),  # type: ignore[attr-defined]
-            min_text_chars=settings.getint("EXTRACT_MIN_TEXT_CHARS", 60),  # type: ignore[attr-defined]
-            opencc_default=get("EXTRACT_OPENCC_DEFAULT", "t2s.json"),
-            recall_fallback=settings.getbool("EXTRACT_RECALL_FALLBACK", True),  # type: ignore[attr-defined]
-            container_filter=settings.getbool("EXTRACT_CONTAINER_FILTER", True),  # type: ignore[attr-defined]
-            pinyin_min_hits=settings.getint("EXTRACT_PINYIN_MIN_HITS", 3),  # type: ignore[attr-defined]
-            lexicon_path=get("EXTRACT_LEXICON", None),
-            include_tables=settings.getbool("EXTRACT_INCLUDE_TABLES", True),  # type: ignore[attr-defined]
-            convert_script=settings.getbool("EXTRACT_CONVERT_SCRIPT", True),  # type: ignore[attr-defined]
-            max_bytes=settings.getint("EXTRACT_MAX_BYTES", 5_000_000),  # type: ignore[attr-defined]
-            fallback_share=settings.getfloat("EXTRACT_FALLBACK_SHARE", 0.6),  # type: ignore[attr-defined]
-            rescue_share=settings.getfloat("EXTRACT_RESCUE_SHARE", 0.5),  # type: ignore[attr-defined]
+            favor_precision=s.getbool("EXTRACT_FAVOR_PRECISION"),
+            min_text_chars=s.getint("EXTRACT_MIN_TEXT_CHARS"),
+            opencc_default=s.get("EXTRACT_OPENCC_DEFAULT"),
+            recall_fallback=s.getbool("EXTRACT_RECALL_FALLBACK"),
+            container_filter=s.getbool("EXTRACT_CONTAINER_FILTER"),
+            pinyin_min_hits=s.getint("EXTRACT_PINYIN_MIN_HITS"),
+            lexicon_path=s.get("EXTRACT_LEXICON"),
+            include_tables=s.getbool("EXTRACT_INCLUDE_TABLES"),
+            convert_script=s.getbool("EXTRACT_CONVERT_SCRIPT"),
+            max_bytes=s.getint("EXTRACT_MAX_BYTES"),
+            fallback_share=s.getfloat("EXTRACT_FALLBACK_SHARE"),
+            rescue_share=s.getfloat("EXTRACT_RESCUE_SHARE"),
         )
 
     @property
@@ -320,7 +322,9 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     lines = [_END_MARK.sub("", ln) for ln in lines]
     lines = take_trailing_byline([ln for ln in lines if ln.strip()], fields)
     dateline_author(lines, fields)
-    fields.set_authors([name for name in (_simplify_field(n, profile, 1) for n in meta.page_authors) if name])
+    if not fields.author:
+        fields.set_authors([name for name in (_simplify_field(n, profile, 1) for n in page_level_authors(tree, meta))
+                            if name])
     text, finish_flags = finish_text(lines, layout.headings | items)
     if _chars(text) < extractor.min_text_chars:
         raise NotAnArticle("no-main-text", f"{url}: main text shorter than {extractor.min_text_chars} characters")

@@ -46,6 +46,7 @@ _UNKNOWN = {"未知", "暂无", "暫無", "无", "無", "佚名", "本站", "网
 _AUTHOR_META = ("author", "article:author", "dc.creator", "dc.creator.name", "byl", "sailthru.author",
                 "weibo:article:author")
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])(?:author|byline|writer|zuozhe)(?:$|[\s_-])", re.I)
+_AUTHOR_WORDS = ("author", "byline", "writer", "zuozhe")   # cheap test before _AUTHOR_CLASS
 _NOT_AUTHOR_CLASS = re.compile(r"comment|reply|avatar|recommend|related|list|footer", re.I)
 _NAME_CLASS = re.compile(r"(?:^|[\s_-])(?:name|nickname)(?:$|[\s_-])", re.I)
 _LABEL = re.compile(r"^(?:作者|作\s*者|记者|記者|撰文|文|编辑|編輯|by)\s*[：:/／|｜]?\s*", re.I)
@@ -116,10 +117,13 @@ def _author_blocks(tree: HtmlElement) -> list[str]:
     """Texts of unlabelled author blocks, in document order (see module docstring)."""
     found = []
     for el in tree.iter():
-        if not isinstance(el.tag, str) or el.tag in ("meta", "link", "script", "style", "body", "html"):
+        marks = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+        if not any(word in marks for word in _AUTHOR_WORDS) and el.get("itemprop") != "author" \
+                and el.get("rel") != "author":
             continue
-        marks = f"{el.get('class') or ''} {el.get('id') or ''}"
         if not (_AUTHOR_CLASS.search(marks) or el.get("itemprop") == "author" or el.get("rel") == "author"):
+            continue
+        if not isinstance(el.tag, str) or el.tag in ("meta", "link", "script", "style", "body", "html"):
             continue
         if _NOT_AUTHOR_CLASS.search(marks) or any(_NOT_AUTHOR_CLASS.search(
                 f"{a.get('class') or ''} {a.get('id') or ''}") for a in el.iterancestors() if a.tag != "body"):
@@ -138,7 +142,7 @@ def page_authors(tree: HtmlElement, site_names: set[str] | None = None) -> tuple
     """(names, where from: "wechat", "meta" or "author-block") of the first source that names
     people; ([], None) when none does."""
     sites = site_names or set()
-    el = tree.find(".//*[@id='js_author_name']")
+    el = next(iter(tree.xpath("//*[@id='js_author_name']")), None)
     if el is not None:
         names = split_names(_text(el), persons_only=True)
         if names:
@@ -160,9 +164,10 @@ def page_authors(tree: HtmlElement, site_names: set[str] | None = None) -> tuple
 
 def wechat_account(tree: HtmlElement, html: str) -> str | None:
     """The WeChat official account that published the page, or None (not a WeChat page)."""
-    for xpath in (".//*[@id='js_name']", ".//*[@class='profile_nickname']", ".//strong[@class='profile_nickname']"):
-        el = tree.find(xpath)
-        if el is not None and (text := _text(el)):
+    if "js_name" not in html and "profile_nickname" not in html and "nickname" not in html:
+        return None
+    for el in tree.xpath("//*[@id='js_name' or @class='profile_nickname']"):
+        if text := _text(el):
             return text
     match = _NICKNAME.search(html[:300000])
     if match:

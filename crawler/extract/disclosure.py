@@ -39,6 +39,8 @@ _LABEL_AT = re.compile(r"(?:^|(?<=[\s\u00a0\u3000|｜]))[\s\u00a0\u3000]*(" + _L
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[年\-/.]\s*(\d{1,2})\s*[月\-/.]\s*(\d{1,2})")
 _FIELD_OF = {label: name for name, labels in FIELDS.items() for label in labels}
 MAX_VALUE_CHARS = 120
+# one of the labels only disclosure tables have, spaced out or not: a cheap test first
+_TABLE_HINT = re.compile(r"索[\s\u00a0\u3000]*[引取][\s\u00a0\u3000]*号|字[\s\u00a0\u3000]*号|成[\s\u00a0\u3000]*文[\s\u00a0\u3000]*[日时]")
 
 
 def _value(raw: str) -> str:
@@ -81,6 +83,8 @@ def _pairs(lines: list[str]) -> list[tuple[str, str]]:
 
 def read_disclosure(lines: list[str]) -> dict[str, str]:
     """The disclosure fields of a page from its text chunks, or {} (see module docstring)."""
+    if not any(_TABLE_HINT.search(chunk) for chunk in lines[:2000] if "号" in chunk or "成" in chunk):
+        return {}
     fields: dict[str, str] = {}
     seen: set[str] = set()
     for label, value in _pairs(lines):

@@ -29,7 +29,7 @@ from crawler.extract.bylines import page_authors, split_names, wechat_account
 from crawler.extract.disclosure import read_disclosure
 from crawler.extract.normalise import PINYIN
 
-__all__ = ["PageMeta", "read_metadata", "take_byline_lines", "take_trailing_byline", "dateline_author",
+__all__ = ["PageMeta", "read_metadata", "page_level_authors", "take_byline_lines", "take_trailing_byline", "dateline_author",
            "parse_date"]
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -61,6 +61,7 @@ _LABELLED_DATE = re.compile(
     r"(?<!报名)(?<!報名)(?<!会议)(?<!會議)(?<!活动)(?<!活動)(?<!出生)(?<!办公)(?<!受理)(?<!开放)(?<!有效)"
     r"(?:时间|時間|日期|更新时间|更新時間)" + _DATE_OPEN + _YMD)
 _WRITTEN_DATE = re.compile(r"(?:成文日期|成文时间|成文時間|印发日期|印發日期)" + _DATE_OPEN + _YMD)
+_DATE_WORDS = ("时间", "時間", "日期", "发布", "發布", "發佈", "发稿", "發稿", "发表", "發表", "印发", "印發")
 _COPYRIGHT = re.compile(r"版权|版權|copyright|©|\(c\)\s*\d{4}", re.I)
 _URL_DATES = (
     re.compile(r"(?<!\d)((?:19|20)\d{2})[-_/]?(0[1-9]|1[0-2])[-_/]?(0[1-9]|[12]\d|3[01])(?!\d)"),
@@ -112,8 +113,8 @@ class PageMeta:
     account: str | None = None        # WeChat official account that published the page
     date_source: str | None = None    # where `published` came from (see DATE_SOURCES)
     disclosure: dict[str, str] = field(default_factory=dict)   # 政府信息公开 table, see disclosure.py
-    # authors from meta tags / author blocks: used when the text's own bylines name nobody
-    page_authors: list[str] = field(default_factory=list)
+    # what the site calls itself (og:site_name, <title> segments): never an author
+    site_names: set[str] = field(default_factory=set)
 
     def set_authors(self, names: list[str], *, replace: bool = False) -> bool:
         """Record the authors (all names) when none are known or `replace`; True if set."""
@@ -291,7 +292,7 @@ def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
             meta.published, meta.date_source = found
     if front.get("author"):
         meta.set_authors(split_names(_clean(front["author"])) or [front["author"].strip()])
-    if tree.find(".//*[@id='js_author_name']") is not None:   # WeChat states its author apart
+    if "js_author_name" in html:   # WeChat states its author apart
         meta.set_authors(page_authors(tree)[0])
     for line in lines[:400]:
         if len(line) <= 120 and _BYLINE_LINE.search(line) or (len(line) <= 80 and ("來源" in line or "来源" in line)):
@@ -299,10 +300,16 @@ def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
     # every segment of the <title> after the first may name the site: never an author
     title_el = tree.find(".//title")
     segments = _SEP.split(_plain(title_el.text_content()))[1:] if title_el is not None else []
-    meta.page_authors = page_authors(tree, site_names | {seg for seg in segments if 2 <= len(seg) <= _SITE_MAX_CHARS})[0]
+    meta.site_names = site_names | {seg for seg in segments if 2 <= len(seg) <= _SITE_MAX_CHARS}
     meta.account = wechat_account(tree, html)
     meta.disclosure = read_disclosure(lines)
     return meta
+
+
+def page_level_authors(tree: HtmlElement, meta: PageMeta) -> list[str]:
+    """Authors named by meta tags or unlabelled author blocks (`bylines.page_authors`), for a
+    page whose own bylines name nobody; the site's names never count."""
+    return page_authors(tree, meta.site_names)[0]
 
 
 def _plain(text: str) -> str:
@@ -423,11 +430,15 @@ def _date_from_lines(lines: list[str], url: str = "") -> tuple[str, str] | None:
     with a time of day, unless the URL names another day; then the URL's date. Lines about
     copyright never count."""
     usable = [ln for ln in lines if not _COPYRIGHT.search(ln)]
-    joined = " ".join(usable[:1500])
+    # lines naming a date label, each with the start of the next two lines (where a date
+    # split from its label continues); scanning only these keeps the regexes off prose
+    windows = [" ".join([line, *(nxt[:60] for nxt in usable[i + 1:i + 3])])
+               for i, line in enumerate(usable[:1500]) if any(word in line for word in _DATE_WORDS)]
     for regex in (_PUBLISH_DATE, _LABELLED_DATE):
-        for match in regex.finditer(joined):
-            if value := _build(*match.groups()):
-                return value, "byline"
+        for window in windows:
+            for match in regex.finditer(window):
+                if value := _build(*match.groups()):
+                    return value, "byline"
     from_url = url_date(url)
     for line in usable:
         if len(line) > 80:
@@ -439,9 +450,10 @@ def _date_from_lines(lines: list[str], url: str = "") -> tuple[str, str] | None:
             break
     if from_url:
         return from_url, "url"
-    for match in _WRITTEN_DATE.finditer(joined):
-        if value := _build(*match.groups()):
-            return value, "disclosure"
+    for window in windows:
+        for match in _WRITTEN_DATE.finditer(window):
+            if value := _build(*match.groups()):
+                return value, "disclosure"
     return None
 
 

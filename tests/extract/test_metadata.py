@@ -172,7 +172,10 @@ def test_byline_beats_meta_author() -> None:
     html = ('<html><head><meta name="author" content="倪仕轩"></head><body>'
             "<div>作者：戴小河 印朋</div><p>正文，说明情况。</p></body></html>")
     meta = meta_of(html)
-    assert meta.authors == ["戴小河", "印朋"] and meta.page_authors == ["倪仕轩"]
+    assert meta.authors == ["戴小河", "印朋"]
+    from crawler.extract.metadata import page_level_authors
+
+    assert page_level_authors(lxml.html.fromstring(html), PageMeta()) == ["倪仕轩"]
 
 
 @pytest.mark.parametrize(("url", "expected"), [

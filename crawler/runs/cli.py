@@ -4,7 +4,7 @@
     healthcrawl serve-demo [--port P]            serve the demo site alone
     healthcrawl crawl URL… [--out DIR] [--max-pages N]   archive + extract one site, no spec
     healthcrawl harvest [--sources A,B] [--out DIR]      all enabled sources, incrementally (cron)
-    healthcrawl extract FILE [--url URL]         print the item for one saved page
+    healthcrawl extract FILE|- [--url URL] [--format json|txt|markdown]   the item for one saved page
     healthcrawl replay WARC_OR_DIR… --out DIR    re-extract archived responses
     healthcrawl export --format parquet|csv|sqlite ITEMS… --out FILE
     healthcrawl wacz WARC_DIR --out FILE.wacz    package WARCs for ReplayWeb.page
@@ -89,8 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common_crawl(p, "output")
 
     p = sub.add_parser("extract", help="print the item for one saved page")
-    p.add_argument("file", type=Path)
-    p.add_argument("--url", default=None)
+    p.add_argument("file", help="saved page; - reads standard input")
+    p.add_argument("--url", default=None,
+                   help="URL the page was fetched from (default: its canonical/og:url, else the file)")
+    p.add_argument("--format", choices=("json", "txt", "markdown"), default="json",
+                   help="json: the whole item (default); txt: the text only; markdown: headline, facts, text")
     _settings_option(p)
 
     p = sub.add_parser("replay", help="re-extract archived responses from WARC files")
@@ -211,13 +214,18 @@ def _run_distributed(args: argparse.Namespace, spider_kwargs: dict[str, Any], ov
 def cmd_extract(args: argparse.Namespace) -> int:
     from crawler.pages.process import CapturedPage, fetched_at
     from crawler.pages.sequence import CountingStats, StageSequence
+    from crawler.extract.identity import BadUrl, page_identity, render
     from crawler.runs.config import build_settings
 
+    source = None if args.file == "-" else Path(args.file)
     try:
-        body = args.file.read_bytes()
+        body = sys.stdin.buffer.read() if source is None else source.read_bytes()
     except OSError as exc:
         raise UsageError(f"healthcrawl extract: cannot read {args.file}: {exc.strerror}") from None
-    url = args.url or args.file.resolve().as_uri()
+    try:
+        url, _ = page_identity(body, given=args.url, source=source)
+    except BadUrl as exc:
+        raise UsageError(f"healthcrawl extract: {exc}") from None
     page = CapturedPage(url=url, status=200, headers={}, body=body,
                         fetched_at=fetched_at())
     sequence = StageSequence(build_settings(Path("output"), _overrides(args)), CountingStats())
@@ -226,8 +234,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         reason, message = result
         print(f"healthcrawl extract: {args.file}: no article ({reason}: {message})", file=sys.stderr)
         return EXIT_FAILURES
-    article = result
-    print(article.model_dump_json(indent=2))
+    print(render(result, args.format))
     return EXIT_OK
 
 

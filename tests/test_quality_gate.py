@@ -23,8 +23,10 @@ FLOORS = Path(__file__).with_name("quality_floors.json")
 # Measured at gate creation: mean F1 0.949, 4 pages < 0.80 (2 news), 1 page with leaks.
 # Raised after layout tables, media players, photo stories: mean F1 0.968, 2 pages < 0.80
 # (baike, wikipedia; no news), 1 page with leaks.
+# Raised after issue 16 (list items, wrapper sections, bare editor labels): mean F1 0.977,
+# 2 pages < 0.80 (baike 0.79, wikipedia 0.71; no news), no page with leaks.
 MIN_ALLOWED = {
-    "mean_f1": 0.963,
+    "mean_f1": 0.972,
     "max_pages_f1_below_0_8": 2,
     "max_news_pages_f1_below_0_8": 0,
     "max_pages_with_leaks": 1,

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -155,9 +156,28 @@ def band_keys(signature: npt.NDArray[np.uint32], bands: int, rows: int) -> list[
     if signature.size < bands * rows:
         raise ValueError(f"signature has {signature.size} values, bands*rows needs {bands * rows}")
     grid = signature[: bands * rows].astype(np.uint64).reshape(bands, rows)
-    h = _mix64((grid * _BAND_COEF[:rows]).sum(axis=1, dtype=np.uint64))
-    keys = (np.arange(bands, dtype=np.uint64) << _S32) | (h >> _S32)
-    return [int(k) for k in keys]
+    h = _mix64_inplace((grid * _BAND_COEF[:rows]).sum(axis=1, dtype=np.uint64))
+    h >>= _S32
+    h |= _band_tags(bands)
+    return h.tolist()  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=8)
+def _band_tags(bands: int) -> npt.NDArray[np.uint64]:
+    return np.arange(bands, dtype=np.uint64) << _S32
+
+
+def _mix64_inplace(x: npt.NDArray[np.uint64]) -> npt.NDArray[np.uint64]:
+    """`_mix64` on a fresh array, overwriting it (fewer temporaries for small arrays)."""
+    t = x >> _S30
+    x ^= t
+    x *= _M1
+    np.right_shift(x, _S27, out=t)
+    x ^= t
+    x *= _M2
+    np.right_shift(x, _S31, out=t)
+    x ^= t
+    return x
 
 
 def compact(signature: npt.NDArray[np.uint32]) -> bytes:

@@ -101,7 +101,7 @@ def memory_per_100k(redis_url: str, n: int = 100_000) -> dict[str, float]:
 
     from crawler.dedup import DedupSettings
     from crawler.dedup.minhash import MinHasher, band_keys, compact
-    from crawler.dedup.redis_seen import RedisSeenStore
+    from crawler.distributed.seen_store import RedisSeenStore
     from crawler.distributed.dedup_index import RedisDedupIndex
 
     client = redis.Redis.from_url(redis_url)

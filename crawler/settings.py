@@ -1,5 +1,10 @@
-"""Scrapy settings for healthcrawl. Every subsystem has one prefix; each component's
-docstring says which of these drive it.
+"""Scrapy settings for healthcrawl: every default of the project, in one place.
+
+Code reads these without a fallback value (`settings.getint("EXTRACT_WORKERS")`, as Scrapy's
+own components do); `tests/structure/test_settings.py` checks that every setting the code reads
+is defined here or by Scrapy. Every subsystem has one prefix; each component's docstring says
+which of these drive it. The Python API's option objects (`crawler.extract.Extractor`,
+`crawler.dedup.DedupSettings`) take their defaults from this module too.
 
 - `HEALTHCRAWL_OUT`: the output folder; all state lives there (WARCs, CDXJ, items, seen-store,
   near-duplicate index, capture index, reports, lock). Point it elsewhere and nothing is shared.
@@ -24,6 +29,7 @@ docstring says which of these drive it.
 - `ROBOTSTXT_MAX_SIZE`: robots.txt bytes parsed (RFC 9309 minimum 500 KiB).
 - `PROGRESS_*`: the terminal progress line (`PROGRESS_ENABLED`, `PROGRESS_INTERVAL`,
   `PROGRESS_FORCE`).
+- `REDIS_URL`, `DISTRIBUTED_*`: distributed mode (the `RedisAddon` in `ADDONS`, `crawler.distributed`).
 """
 
 from __future__ import annotations
@@ -70,11 +76,21 @@ ARCHIVE_GZIP_LEVEL = 6  # per-record gzip level (1-9); warcio's own level 9 cost
 ARCHIVE_REVISITS = True
 HARVEST_CONDITIONAL = True
 
-# Extraction processes: -1 = one per CPU (the default: 1.15x the Scrapy + trafilatura baseline on
-# 2 cores, against 0.67x inline), 0 = in the reactor thread.
+# Extraction processes: -1 = one per CPU (the default: 1.61x the Scrapy + trafilatura baseline on
+# 2 cores, against 0.89x inline), 0 = in the reactor thread.
 EXTRACT_WORKERS = -1
-EXTRACT_MIN_TEXT_CHARS = 60
-EXTRACT_MAX_BYTES = 5_000_000
+EXTRACT_MIN_TEXT_CHARS = 60        # shorter main text: not an article ("too-short")
+EXTRACT_MAX_BYTES = 5_000_000      # larger bodies are archived, not extracted ("too-large")
+EXTRACT_FAVOR_PRECISION = True     # trafilatura's precision mode first
+EXTRACT_RECALL_FALLBACK = True     # retry with favor_recall when the precise output is too short
+EXTRACT_CONTAINER_FILTER = True    # drop feed/footer lines outside the main container
+EXTRACT_INCLUDE_TABLES = True
+EXTRACT_PINYIN_MIN_HITS = 3        # injected readings needed before they are removed
+EXTRACT_OPENCC_DEFAULT = "t2s.json"
+EXTRACT_CONVERT_SCRIPT = True      # False keeps the page's own script (still recorded)
+EXTRACT_LEXICON = None             # boilerplate lexicon file; None = the packaged lexicon.toml
+EXTRACT_FALLBACK_SHARE = 0.6       # full trafilatura pass when the fast one keeps less of the container
+EXTRACT_RESCUE_SHARE = 0.5         # container's own lines when trafilatura keeps less of it (0: never)
 
 DEDUP_ENABLED = True
 DEDUP_SEEN_STORE = True
@@ -82,9 +98,16 @@ DEDUP_THRESHOLD = 0.7
 DEDUP_SHINGLE_SIZE = 5
 DEDUP_NUM_PERM = 128
 DEDUP_DROP_REPOSTS = False
+DEDUP_BANDS = None                 # LSH bands x rows; None: derived from the threshold
+DEDUP_ROWS = None
+DEDUP_MIN_TEXT_CHARS = 50          # shorter texts are never linked
 # The store stage commits the seen-store and index right after each item's line is written,
 # so the index never runs ahead of items.jsonl; no intermediate commits are needed.
 DEDUP_COMMIT_EVERY = 1_000_000
+# Class paths of the URL seen-store and the near-duplicate index (each has `from_crawler`); the
+# RedisAddon swaps both for their Redis versions.
+DEDUP_SEEN_STORE_CLASS = "crawler.dedup.seen.SqliteSeenStore"
+DEDUP_INDEX_CLASS = "crawler.dedup.index.DedupIndex"
 
 STORE_ENABLED = True
 STORE_ITEMS_FILE = "items.jsonl"
@@ -127,6 +150,20 @@ EXTENSIONS = {
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 1.0
 PROGRESS_FORCE = False
+
+# Distributed mode: REDIS_URL set turns on the add-on (scheduler, dupefilter, seen-store, index).
+ADDONS = {"crawler.distributed.addon.RedisAddon": 0}
+REDIS_URL = None
+DISTRIBUTED_CRAWL_NAME = "default"      # Redis key prefix healthcrawl:<name>
+DISTRIBUTED_WORKER_ID = None            # None: <hostname>-<pid>, set by the add-on
+DISTRIBUTED_RUN_TAG = ""                # set by the launcher: one tag per launch of workers
+DISTRIBUTED_LEASE_TIMEOUT = 60.0        # seconds before a dead worker's requests go back to the queue
+DISTRIBUTED_HEARTBEAT = 2.0
+DISTRIBUTED_POLL = 0.5                  # how often an idle worker looks at the shared queue
+DISTRIBUTED_REDIS_RETRIES = 6
+DISTRIBUTED_REDIS_BACKOFF = 0.5
+DISTRIBUTED_REDIS_BACKOFF_MAX = 8.0
+DISTRIBUTED_REDIS_TIMEOUT = 10.0
 
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"

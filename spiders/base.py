@@ -70,7 +70,7 @@ class SourceSpider(scrapy.Spider):
     def load_sources(self) -> list[SourceSpec]:
         if self.adhoc:
             return [adhoc_spec(self.start_urls_arg, max_pages=self.max_pages or 1000)]
-        directory = self.sources_dir_arg or self.settings.get("SOURCES_DIR") or None
+        directory = self.sources_dir_arg or self.settings.get("SOURCES_DIR")
         return select_specs(load_specs(directory), self.source_arg)
 
     async def start(self) -> AsyncIterator[Any]:

@@ -70,7 +70,7 @@ class SitemapMixin(SourceSpider):
         0 when they are scheduled as they are read (`CRAWL_SITEMAP_BATCH` = 0, or `REDIS_URL`)."""
         if self.settings.get("REDIS_URL"):
             return 0
-        batch = self.settings.getint("CRAWL_SITEMAP_BATCH", 0)
+        batch = self.settings.getint("CRAWL_SITEMAP_BATCH")
         if batch < 0:
             raise ValueError(f"CRAWL_SITEMAP_BATCH must be >= 0, got {batch}")
         return batch

@@ -55,84 +55,24 @@ from typing import Any, Literal
 import numpy as np
 
 from crawler.dedup.canonical import Ranked, origins_of, pick_canonical, rank_key, sort_key
-from crawler.dedup.index import DedupIndex
+from crawler.dedup.index import INDEX_FILENAME, DedupIndex
 from crawler.dedup.links import RelinkWriter
 from crawler.dedup.minhash import (
     MinHasher,
     band_keys,
     compact,
     estimate_jaccard,
-    lsh_params,
     normalise_for_shingling,
 )
-from crawler.dedup.seen import SeenStore, SqliteSeenStore
+from crawler.dedup.options import DedupSettings
+from crawler.dedup.seen import SEEN_FILENAME, SeenStore, SqliteSeenStore
 
 __all__ = ["DedupSettings", "DedupVerdict", "Deduplicator", "Cluster", "ClusterMember",
            "INDEX_FILENAME", "SEEN_FILENAME", "ITEMS_FILENAME"]
 
-INDEX_FILENAME = "dedup.sqlite"
-SEEN_FILENAME = "seen.sqlite"
 ITEMS_FILENAME = "items.jsonl"   # the store's default (STORE_ITEMS_FILE): where relink records go
 
 VerdictKind = Literal["new", "same-id", "exact", "near"]
-
-
-@dataclass(frozen=True)
-class DedupSettings:
-    """All dedup options in one object (see module docstring for what each one does)."""
-
-    shingle_size: int = 5
-    num_perm: int = 128
-    threshold: float = 0.7
-    bands: int | None = None
-    rows: int | None = None
-    drop_reposts: bool = False
-    min_text_chars: int = 50
-    commit_every: int = 1000
-
-    def __post_init__(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise ValueError(f"DEDUP_THRESHOLD must be in (0, 1), got {self.threshold}")
-        if self.shingle_size < 1 or self.num_perm < 1 or self.commit_every < 1:
-            raise ValueError(
-                "DEDUP_SHINGLE_SIZE, DEDUP_NUM_PERM and DEDUP_COMMIT_EVERY must be >= 1, got "
-                f"{self.shingle_size}, {self.num_perm}, {self.commit_every}"
-            )
-        if (self.bands is None) != (self.rows is None):
-            raise ValueError("set both DEDUP_BANDS and DEDUP_ROWS, or neither")
-        if self.bands is None:
-            bands, rows = lsh_params(self.threshold, self.num_perm)
-            object.__setattr__(self, "bands", bands)
-            object.__setattr__(self, "rows", rows)
-        assert self.bands is not None and self.rows is not None
-        if self.bands < 1 or self.rows < 1 or self.bands * self.rows > self.num_perm:
-            raise ValueError(
-                f"DEDUP_BANDS x DEDUP_ROWS = {self.bands} x {self.rows} must be >= 1 and fit in "
-                f"DEDUP_NUM_PERM = {self.num_perm}"
-            )
-
-    @classmethod
-    def from_scrapy(cls, settings: Any) -> DedupSettings:
-        """Build from Scrapy settings (``DEDUP_*``); unset keys keep the defaults."""
-        d = cls()
-        bands = settings.get("DEDUP_BANDS")
-        rows = settings.get("DEDUP_ROWS")
-        return cls(
-            shingle_size=settings.getint("DEDUP_SHINGLE_SIZE", d.shingle_size),
-            num_perm=settings.getint("DEDUP_NUM_PERM", d.num_perm),
-            threshold=settings.getfloat("DEDUP_THRESHOLD", d.threshold),
-            bands=None if bands is None else int(bands),
-            rows=None if rows is None else int(rows),
-            drop_reposts=settings.getbool("DEDUP_DROP_REPOSTS", d.drop_reposts),
-            min_text_chars=settings.getint("DEDUP_MIN_TEXT_CHARS", d.min_text_chars),
-            commit_every=settings.getint("DEDUP_COMMIT_EVERY", d.commit_every),
-        )
-
-    def index_params(self) -> dict[str, int]:
-        """The parameters stored signatures depend on (pinned in the index file)."""
-        assert self.bands is not None and self.rows is not None
-        return {"shingle_size": self.shingle_size, "num_perm": self.num_perm,
-                "bands": self.bands, "rows": self.rows}
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from crawler.dedup.canonical import Ranked, rank_key
 from crawler.dedup.seen import open_sqlite
@@ -83,8 +84,21 @@ def _member(row: Sequence[object]) -> StoredMember:
     )
 
 
+INDEX_FILENAME = "dedup.sqlite"
+
+
 class DedupIndex:
     """SQLite storage behind `Deduplicator` (see module docstring for the schema)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "DedupIndex":
+        """The crawl's index: ``dedup.sqlite`` in `HEALTHCRAWL_OUT`, pinned to the ``DEDUP_*``
+        parameters its signatures depend on."""
+        from crawler.dedup.options import DedupSettings
+
+        settings = crawler.settings
+        return cls(Path(settings.get("HEALTHCRAWL_OUT")) / INDEX_FILENAME,
+                   DedupSettings.from_scrapy(settings).index_params())
 
     def __init__(self, path: Path, params: dict[str, int], *, readonly: bool = False) -> None:
         self.path = path

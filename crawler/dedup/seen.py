@@ -25,7 +25,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 __all__ = ["SeenStore", "SqliteSeenStore", "open_sqlite"]
 
@@ -63,8 +63,18 @@ def open_sqlite(path: Path) -> sqlite3.Connection:
     return conn
 
 
+SEEN_FILENAME = "seen.sqlite"
+
+
 class SqliteSeenStore:
     """Embedded seen-store in one SQLite file (default ``<out>/seen.sqlite``)."""
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "SqliteSeenStore":
+        """The crawl's store: ``seen.sqlite`` in `HEALTHCRAWL_OUT`, `DEDUP_COMMIT_EVERY`."""
+        settings = crawler.settings
+        return cls(Path(settings.get("HEALTHCRAWL_OUT")) / SEEN_FILENAME,
+                   commit_every=settings.getint("DEDUP_COMMIT_EVERY"))
 
     def __init__(self, path: Path | str, *, commit_every: int = 1000) -> None:
         if commit_every < 1:

@@ -9,7 +9,7 @@ here is imported and the single-process crawl is unchanged.
 - `scheduler` — scrapy-redis scheduler with leases, idle handling and a clean stop without Redis
 - `seeding` — only one worker per run sends the start requests
 - `engine_hooks` — the two reads of Scrapy engine internals the leases need
-- `dedup_index` — the near-duplicate index in Redis (the seen-store is `crawler.dedup.redis_seen`)
+- `dedup_index` — the near-duplicate index in Redis (the seen-store is `crawler.distributed.seen_store`)
 - `context` — per-crawler state: worker id, incarnation, role, Redis health
 - `worker`, `launcher` — ``--workers N``: N worker processes and one combined summary
 

@@ -68,10 +68,10 @@ class RedisHealth:
         url = settings.get("REDIS_URL")
         if not url:
             raise ValueError("REDIS_URL is not set: distributed mode needs a Redis URL")
-        return cls(url, retries=settings.getint("DISTRIBUTED_REDIS_RETRIES", 6),
-                   backoff=settings.getfloat("DISTRIBUTED_REDIS_BACKOFF", 0.5),
-                   backoff_max=settings.getfloat("DISTRIBUTED_REDIS_BACKOFF_MAX", 8.0),
-                   timeout=settings.getfloat("DISTRIBUTED_REDIS_TIMEOUT", 10.0))
+        return cls(url, retries=settings.getint("DISTRIBUTED_REDIS_RETRIES"),
+                   backoff=settings.getfloat("DISTRIBUTED_REDIS_BACKOFF"),
+                   backoff_max=settings.getfloat("DISTRIBUTED_REDIS_BACKOFF_MAX"),
+                   timeout=settings.getfloat("DISTRIBUTED_REDIS_TIMEOUT"))
 
     def on_lost(self, listener: Callable[[BaseException], None]) -> None:
         self._listeners.append(listener)

@@ -49,6 +49,17 @@ SCHEMA_VERSION = "2"
 class RedisDedupIndex:
     """Redis storage behind `Deduplicator` (see module docstring for the keys)."""
 
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> "RedisDedupIndex":
+        """The crawl's shared index (named by ``DEDUP_INDEX_CLASS`` in distributed mode): its
+        Redis client and keys (`Distributed.of(crawler)`), pinned to the ``DEDUP_*`` parameters."""
+        from crawler.dedup.options import DedupSettings
+        from crawler.distributed.context import Distributed
+
+        dist = Distributed.of(crawler)
+        return cls(dist.client(), dist.keys.dedup, DedupSettings.from_scrapy(crawler.settings).index_params(),
+                   lock_timeout=dist.dedup_lock_timeout)
+
     def __init__(self, client: Any, prefix: str, params: dict[str, int], *, lock_timeout: float = 10.0) -> None:
         """`lock_timeout`: the check lock expires after this many seconds if its holder dies; keep it
         well below the lease timeout (a worker waiting for the lock cannot beat its heartbeat)."""

@@ -70,7 +70,7 @@ class LeasedScheduler(Scheduler):
         server.ping()  # fails fast (after the retries) when Redis is not there
         kwargs: dict[str, Any] = {
             "queue_key": dist.keys.requests,
-            "queue_cls": settings.get("SCHEDULER_QUEUE_CLASS") or "scrapy_redis.queue.PriorityQueue",
+            "queue_cls": settings.get("SCHEDULER_QUEUE_CLASS"),  # set by the RedisAddon
             "dupefilter": RFPDupeFilter(server, key=dist.keys.dupefilter, debug=settings.getbool("DUPEFILTER_DEBUG")),
         }
         serializer = settings.get("SCHEDULER_SERIALIZER")

@@ -20,13 +20,13 @@ from twisted.internet import task
 class ProgressExtension:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("PROGRESS_ENABLED", True):
+        if not settings.getbool("PROGRESS_ENABLED"):
             raise NotConfigured("set PROGRESS_ENABLED=True for a progress line")
         self.tty = sys.stderr.isatty()
-        self.force = settings.getbool("PROGRESS_FORCE", False)
+        self.force = settings.getbool("PROGRESS_FORCE")
         self.crawler = crawler
         self.active = self.tty or self.force  # under cron: stay quiet
-        self.interval = settings.getfloat("PROGRESS_INTERVAL", 1.0)
+        self.interval = settings.getfloat("PROGRESS_INTERVAL")
         self.loop: task.LoopingCall | None = None
         self.started = time.monotonic()
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)

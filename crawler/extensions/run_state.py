@@ -5,9 +5,9 @@ and closes it.
 `crawler.get_extension` — holds the objects every component shares: the WARC writer
 (`ARCHIVE_*`), the URL seen-store and the near-duplicate index (`DEDUP_*`), the capture index,
 and the run's `StageSequence` (`crawler.pages.sequence`), which the item pipelines adapt. Nothing is
-global: two crawlers with two output folders share nothing. With `REDIS_URL` set (distributed
-mode, `crawler.distributed`) the seen-store and the index live in that Redis under the crawl's
-key prefix and are shared by every worker; the WARC writer stays per worker. `close()` is called by the
+global: two crawlers with two output folders share nothing. The seen-store and the index are
+built from their class paths (`DEDUP_SEEN_STORE_CLASS`, `DEDUP_INDEX_CLASS`); distributed mode's
+add-on points them at Redis, where every worker shares them; the WARC writer stays per worker. `close()` is called by the
 `RunStateExtension` when the spider closes.
 """
 
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
+from scrapy.utils.misc import load_object
 
 from crawler.urls import canonicalize_url
 
@@ -38,8 +39,7 @@ class RunState:
         settings = crawler.settings
         self.crawler = crawler
         self.settings = settings
-        self.distributed = bool(settings.get("REDIS_URL"))
-        self.out_dir = Path(settings.get("HEALTHCRAWL_OUT") or "output")
+        self.out_dir = Path(settings.get("HEALTHCRAWL_OUT"))
         self.out_dir.mkdir(parents=True, exist_ok=True)
         self.warc_dir = self.out_dir / "warc"
         self._writer: WarcWriter | None = None
@@ -83,14 +83,14 @@ class RunState:
                                                    if r.final_path and r.final_path.name.endswith(".warc.gz")])
             self._writer = WarcWriter(
                 self.warc_dir,
-                prefix=self.settings.get("ARCHIVE_PREFIX", "healthcrawl"),
-                max_size=self.settings.getint("ARCHIVE_MAX_SIZE", 1_000_000_000),
+                prefix=self.settings.get("ARCHIVE_PREFIX"),
+                max_size=self.settings.getint("ARCHIVE_MAX_SIZE"),
                 software="healthcrawl/0.1 (Scrapy capture middleware)",
                 warcinfo={"robots": "obey" if self.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
-                          "http-header-user-agent": self.settings.get("USER_AGENT", "")},
-                host_tag=self.settings.get("ARCHIVE_HOST_TAG", ""),
+                          "http-header-user-agent": self.settings.get("USER_AGENT")},
+                host_tag=self.settings.get("ARCHIVE_HOST_TAG"),
                 on_file_closed=self._file_closed,
-                gzip_level=self.settings.getint("ARCHIVE_GZIP_LEVEL", 6),
+                gzip_level=self.settings.getint("ARCHIVE_GZIP_LEVEL"),
             )
         return self._writer
 
@@ -116,20 +116,10 @@ class RunState:
     # -- dedup -----------------------------------------------------------------------------
     @property
     def seen_store(self) -> Any:
-        """The URL seen-store (`seen.sqlite`), shared with the deduplicator; None when
-        `DEDUP_SEEN_STORE` is off."""
-        if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE", True) and self.distributed:
-            from crawler.dedup.redis_seen import RedisSeenStore
-            from crawler.distributed.context import Distributed
-
-            dist = Distributed.of(self.crawler)
-            self._seen = RedisSeenStore(dist.client(), key=dist.keys.seen,
-                                        commit_every=self.settings.getint("DEDUP_COMMIT_EVERY", 1000))
-        if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE", True):
-            from crawler.dedup import SEEN_FILENAME, SqliteSeenStore
-
-            self._seen = SqliteSeenStore(self.out_dir / SEEN_FILENAME,
-                                         commit_every=self.settings.getint("DEDUP_COMMIT_EVERY", 1000))
+        """The URL seen-store (`DEDUP_SEEN_STORE_CLASS`: `seen.sqlite` in the output folder, or
+        the crawl's Redis hash), shared with the deduplicator; None when `DEDUP_SEEN_STORE` is off."""
+        if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE"):
+            self._seen = load_object(self.settings["DEDUP_SEEN_STORE_CLASS"]).from_crawler(self.crawler)
         return self._seen
 
     def seen_before(self, url: str) -> bool:
@@ -138,19 +128,14 @@ class RunState:
 
     @property
     def dedup(self) -> "Deduplicator":
+        """The deduplicator over the near-duplicate index (`DEDUP_INDEX_CLASS`: `dedup.sqlite`
+        in the output folder, or the crawl's Redis keys) and the seen-store."""
         if self._dedup is None:
             from crawler.dedup import DedupSettings, Deduplicator
 
-            dedup_settings = DedupSettings.from_scrapy(self.settings)
-            index = None
-            if self.distributed:
-                from crawler.distributed.context import Distributed
-                from crawler.distributed.dedup_index import RedisDedupIndex
-
-                dist = Distributed.of(self.crawler)
-                index = RedisDedupIndex(dist.client(), dist.keys.dedup, dedup_settings.index_params(),
-                                        lock_timeout=dist.dedup_lock_timeout)
-            self._dedup = Deduplicator(self.out_dir, dedup_settings, seen_store=self.seen_store, index=index)
+            index = load_object(self.settings["DEDUP_INDEX_CLASS"]).from_crawler(self.crawler)
+            self._dedup = Deduplicator(self.out_dir, DedupSettings.from_scrapy(self.settings),
+                                       seen_store=self.seen_store, index=index)
         return self._dedup
 
     def close(self, finished: bool = True) -> None:
@@ -162,22 +147,15 @@ class RunState:
             if finished:
                 self._captures.commit_validators()
             self._captures.close()
-        if not self.distributed:
-            if self._dedup is not None:
-                self._dedup.close()
-            if self._seen is not None:
-                self._seen.close()
-            return
-        import redis
-
-        try:
-            if self._dedup is not None:
-                self._dedup.close()
-            if self._seen is not None:
-                self._seen.close()
-        except redis.RedisError as exc:
-            # Redis gone: work not recorded there is re-done from its lease (crawler.distributed)
-            logger.error("closing the Redis seen-store/index failed: %s", exc)
+        # A store that cannot be closed (Redis gone, disk full) is named in one line; what it did
+        # not record is re-done by the next run (or, distributed, from its lease).
+        for name, store in (("near-duplicate index", self._dedup), ("seen-store", self._seen)):
+            if store is None:
+                continue
+            try:
+                store.close()
+            except Exception as exc:  # noqa: BLE001 - one line, the other stores still close
+                logger.error("closing the %s failed: %s: %s", name, type(exc).__name__, exc)
 
 
 class RunStateExtension:
@@ -196,7 +174,7 @@ class RunStateExtension:
 
     def spider_opened(self, spider: Spider) -> None:
         state = self.state
-        if self.crawler.settings.getbool("ARCHIVE_ENABLED", True):
+        if self.crawler.settings.getbool("ARCHIVE_ENABLED"):
             _ = state.writer  # recover leftovers from a crash before the first capture
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

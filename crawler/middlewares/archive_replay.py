@@ -86,7 +86,7 @@ class ArchiveReplayMiddleware:
         if missing:
             raise ValueError(f"ARCHIVE_REPLAY_FROM: no such folder: {', '.join(missing)}")
         self.crawler = crawler
-        self.max_body = crawler.settings.getint("DOWNLOAD_MAXSIZE", 50 * 1024 * 1024)
+        self.max_body = crawler.settings.getint("DOWNLOAD_MAXSIZE")
         self.index = ArchiveIndex(folders)
 
     @classmethod

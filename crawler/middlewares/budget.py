@@ -15,7 +15,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 
 class PageBudgetMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        self.limit = crawler.settings.getint("CRAWL_MAX_PAGES", 0)
+        self.limit = crawler.settings.getint("CRAWL_MAX_PAGES")
         if self.limit <= 0:
             raise NotConfigured  # off by default: no message, so nothing is logged
         self.crawler = crawler

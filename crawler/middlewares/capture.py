@@ -48,12 +48,12 @@ def _pairs(headers: object) -> list[tuple[str, str]]:
 class CaptureMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        if not settings.getbool("ARCHIVE_ENABLED", True):
+        if not settings.getbool("ARCHIVE_ENABLED"):
             raise NotConfigured("set ARCHIVE_ENABLED=True to write WARC files")
         self.crawler = crawler
         self.stats = crawler.stats
-        self.revisits = settings.getbool("ARCHIVE_REVISITS", True)
-        self.conditional = settings.getbool("HARVEST_CONDITIONAL", True)
+        self.revisits = settings.getbool("ARCHIVE_REVISITS")
+        self.conditional = settings.getbool("HARVEST_CONDITIONAL")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "CaptureMiddleware":

@@ -37,7 +37,7 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 class PrivateAddressMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.allow_private = crawler.settings.getbool("GUARD_ALLOW_PRIVATE", False)
+        self.allow_private = crawler.settings.getbool("GUARD_ALLOW_PRIVATE")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "PrivateAddressMiddleware":
@@ -69,7 +69,7 @@ def _without_fragment(url: str) -> str:
 class RedirectGuardMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES", 20)
+        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> "RedirectGuardMiddleware":

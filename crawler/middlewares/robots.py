@@ -56,7 +56,7 @@ def cap_robots_body(body: bytes, max_size: int) -> bytes:
 class RobotsPolicyMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
-        self.max_size = crawler.settings.getint("ROBOTSTXT_MAX_SIZE", DEFAULT_MAX_SIZE)
+        self.max_size = crawler.settings.getint("ROBOTSTXT_MAX_SIZE")
         self._first_request: dict[str, Request] = {}  # netloc -> the request that asked for robots.txt
 
     def process_request_2(self, rp: Any, request: Request) -> None:

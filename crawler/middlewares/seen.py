@@ -17,7 +17,7 @@ from crawler.extensions.run_state import RunState
 
 class SeenStoreMiddleware:
     def __init__(self, crawler: Crawler) -> None:
-        if not crawler.settings.getbool("DEDUP_SEEN_STORE", True):
+        if not crawler.settings.getbool("DEDUP_SEEN_STORE"):
             raise NotConfigured("set DEDUP_SEEN_STORE=True to skip articles already stored")
         self.crawler = crawler
 

@@ -24,8 +24,4 @@ def build_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> Se
         settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
-    if settings.get("REDIS_URL"):  # distributed mode: queue, dupefilter, seen-store, index in Redis
-        from crawler.distributed.settings import apply_distributed
-
-        apply_distributed(settings)
     return settings

@@ -73,7 +73,7 @@ def run_crawl(*, out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[s
                     check_reachable(settings["REDIS_URL"])
                 except RedisUnavailable as exc:
                     return RunOutcome(EXIT_FAILURES, summary=f"healthcrawl: {exc}")
-            items_path = out_dir / settings.get("STORE_ITEMS_FILE", "items.jsonl")
+            items_path = out_dir / settings.get("STORE_ITEMS_FILE")
             items_offset = items_path.stat().st_size if items_path.exists() else 0
             process = CrawlerProcess(settings)
             crawler = process.create_crawler(NewsSpider)
@@ -85,7 +85,7 @@ def run_crawl(*, out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[s
             paths, summary = write_run_report(
                 out_dir, kind=kind, stats=stats, failures=failures, started=started,
                 seconds=time.monotonic() - t0, exit_code=code, items_offset=items_offset,
-                items_file=settings.get("STORE_ITEMS_FILE", "items.jsonl"),
+                items_file=settings.get("STORE_ITEMS_FILE"),
             )
             return RunOutcome(code, stats=stats, summary=summary, report_paths=paths)
     except LockHeld as exc:

@@ -41,7 +41,7 @@ class GuardedResolver(CachingThreadedResolver):
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> "GuardedResolver":
         resolver = super().from_crawler(crawler, reactor)
-        resolver.allow_private = crawler.settings.getbool("GUARD_ALLOW_PRIVATE", False)
+        resolver.allow_private = crawler.settings.getbool("GUARD_ALLOW_PRIVATE")
         return resolver
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> defer.Deferred[str]:

@@ -204,11 +204,12 @@ def test_bad_settings_and_input(tmp_path: Path) -> None:
 
 
 def test_from_scrapy_settings() -> None:
-    from scrapy.settings import Settings
+    from crawler.runs.config import build_settings
 
-    s = DedupSettings.from_scrapy(Settings({"DEDUP_THRESHOLD": "0.8", "DEDUP_DROP_REPOSTS": "true"}))
+    s = DedupSettings.from_scrapy(build_settings(Path("unused"), {"DEDUP_THRESHOLD": "0.8", "DEDUP_DROP_REPOSTS": "true"}))
     assert s.threshold == 0.8 and s.drop_reposts and s.bands is not None
-    assert DedupSettings.from_scrapy(Settings()) == DedupSettings()
+    # the option object's defaults are the project's settings (one place)
+    assert DedupSettings.from_scrapy(build_settings(Path("unused"))) == DedupSettings()
 
 
 def test_report_lists_clusters_largest_first(tmp_path: Path) -> None:

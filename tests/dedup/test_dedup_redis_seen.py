@@ -43,7 +43,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
 
 
 def test_redis_seen_store_follows_the_protocol(redis_url: str) -> None:
-    from crawler.dedup.redis_seen import RedisSeenStore
+    from crawler.distributed.seen_store import RedisSeenStore
 
     store = RedisSeenStore.from_url(redis_url, commit_every=3)
     assert isinstance(store, SeenStore)

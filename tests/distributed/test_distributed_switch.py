@@ -12,6 +12,17 @@ from crawler.distributed.connection import RedisHealth, RedisUnavailable, check_
 from crawler.runs.config import build_settings
 
 
+def crawl_settings(tmp_path, overrides=None):  # type: ignore[no-untyped-def]
+    """The settings a crawler of this run ends up with: ours, then the add-ons' (as Scrapy does)."""
+    from scrapy.crawler import Crawler
+
+    from spiders.news import NewsSpider
+
+    crawler = Crawler(NewsSpider, build_settings(tmp_path, overrides))
+    crawler.addons.load_settings(crawler.settings)  # what Crawler._apply_settings does first
+    return crawler.settings
+
+
 def closed_port_url() -> str:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -20,7 +31,7 @@ def closed_port_url() -> str:
 
 
 def test_without_redis_url_nothing_changes(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(tmp_path)
+    settings = crawl_settings(tmp_path)
     assert settings.get("SCHEDULER") == "scrapy.core.scheduler.Scheduler"
     assert "scrapy_redis" not in str(settings.get("DUPEFILTER_CLASS"))
     assert not settings.get("ARCHIVE_HOST_TAG")
@@ -28,13 +39,16 @@ def test_without_redis_url_nothing_changes(tmp_path) -> None:  # type: ignore[no
 
 
 def test_redis_url_switches_the_shared_parts(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    settings = build_settings(tmp_path, {"REDIS_URL": "redis://127.0.0.1:1/0", "DISTRIBUTED_WORKER_ID": "m1-0"})
+    assert "crawler.distributed.addon.RedisAddon" in build_settings(tmp_path).getdict("ADDONS")
+    settings = crawl_settings(tmp_path, {"REDIS_URL": "redis://127.0.0.1:1/0", "DISTRIBUTED_WORKER_ID": "m1-0"})
     assert settings.get("SCHEDULER") == "crawler.distributed.scheduler.LeasedScheduler"
     assert settings.get("DUPEFILTER_CLASS") == "scrapy_redis.dupefilter.RFPDupeFilter"
     assert settings.getbool("SCHEDULER_PERSIST")
     assert settings.get("SCHEDULER_QUEUE_CLASS") == "scrapy_redis.queue.PriorityQueue"
     assert settings.get("ARCHIVE_HOST_TAG") == "m1-0"
-    assert "crawler.distributed.seeding.SeedOnceMiddleware" in settings.getdict("SPIDER_MIDDLEWARES")
+    assert "crawler.distributed.seeding.SeedOnceMiddleware" in str(settings.getdict("SPIDER_MIDDLEWARES"))
+    assert settings.get("DEDUP_SEEN_STORE_CLASS") == "crawler.distributed.seen_store.RedisSeenStore"
+    assert settings.get("DEDUP_INDEX_CLASS") == "crawler.distributed.dedup_index.RedisDedupIndex"
 
 
 def test_check_reachable_is_one_line_naming_the_url_without_password() -> None:

@@ -5,7 +5,8 @@ value = ``"<item_id or empty>\\t<fetched_at>"``. `add` uses HSETNX, so the first
 as in `SqliteSeenStore`. Adds are buffered in a pipeline and sent every `commit_every` adds and
 on `flush()`/`close()`; durability after that is Redis's own (AOF/RDB settings).
 
-Built by `crawler.extensions.run_state.RunState` when ``REDIS_URL`` is set (distributed mode), with key
+Named by ``DEDUP_SEEN_STORE_CLASS`` when ``REDIS_URL`` is set (the `RedisAddon`) and built by
+`crawler.extensions.run_state.RunState` through `from_crawler`, with key
 ``healthcrawl:<DISTRIBUTED_CRAWL_NAME>:seen`` and a client from `crawler.distributed.connection`
 (bounded, logged retries). A `flush()` that fails drops the batch it was sending: those URLs are
 recorded again when their requests, still leased, are re-done (see `crawler.distributed.lease`).
@@ -31,6 +32,14 @@ class RedisSeenStore:
         self._commit_every = commit_every
         self._pipe = client.pipeline(transaction=False)
         self._pending = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RedisSeenStore:
+        """The crawl's shared store: its Redis client and key (`Distributed.of(crawler)`)."""
+        from crawler.distributed.context import Distributed
+
+        dist = Distributed.of(crawler)
+        return cls(dist.client(), key=dist.keys.seen, commit_every=crawler.settings.getint("DEDUP_COMMIT_EVERY"))
 
     @classmethod
     def from_url(cls, url: str, **kwargs: Any) -> RedisSeenStore:

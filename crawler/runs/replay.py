@@ -110,7 +110,8 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int | None = None, 
     try:
         with output_lock(out_dir):
             store = JsonLinesWriter(items_path)
-            dedup = Deduplicator(out_dir, sequence.dedup_settings) if sequence.dedup_enabled else None
+            dedup = (Deduplicator(out_dir, sequence.dedup_settings, items_file=items_file)  # relinks go there
+                     if sequence.dedup_enabled else None)
             progress = _Progress(stats, counts)
             try:
                 pages = ArchivedPages(max_body=settings.getint("DOWNLOAD_MAXSIZE"), counts=counts,

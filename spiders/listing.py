@@ -68,7 +68,7 @@ class ListingMixin(SourceSpider):
             in_scope=partial(self.in_scope, spec), visited=visited,
             page_size=response.meta.get("hc_page_size"))
         if entry is not None and entry.next_page_xpath and listing.kind == "html":
-            for href in scrapy.Selector(text=text).xpath(entry.next_page_xpath).getall():
+            for href in scrapy.Selector(text=text, type="html").xpath(entry.next_page_xpath).getall():
                 url = response.urljoin(href.strip()).split("#", 1)[0]
                 if url not in visited and self.in_scope(spec, url):
                     listing.next_url, listing.scheme = url, "next_page_xpath"
@@ -148,7 +148,7 @@ class ListingMixin(SourceSpider):
         """Ad-hoc mode: feeds announced by an HTML page; overridden where sitemaps are known."""
         if not isinstance(response, TextResponse) or pagination.body_kind(response.text[:300]) != "html":
             return
-        for href in scrapy.Selector(text=response.text).xpath(
+        for href in scrapy.Selector(text=response.text, type="html").xpath(
             "//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href"
         ).getall():
             url = response.urljoin(href)

@@ -57,8 +57,10 @@ class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
         kind = pagination.body_kind(text, ctype)
         if kind == "html" and "html" in (ctype or "text/html").lower():
             yield self.captured(response)  # start pages too: extraction rejects what is no article
-        listing = pagination.discover(response.url, text, content_type=ctype, in_scope=partial(self.in_scope, spec))
-        hrefs = scrapy.Selector(text=text).xpath("//a/@href").getall() if kind == "html" else []
+        selector = scrapy.Selector(text=text, type="html") if kind == "html" else None
+        listing = pagination.discover(response.url, text, content_type=ctype, in_scope=partial(self.in_scope, spec),
+                                      selector=selector, scripts_only=True)
+        hrefs = selector.xpath("//a/@href").getall() if selector is not None else []
         found = [response.urljoin(h.strip()).split("#", 1)[0] for h in dict.fromkeys(hrefs)]
         found += [*listing.articles, *([listing.next_url] if listing.next_url else [])]
         followed = self.__dict__.setdefault("_followed", set())  # links already handled this run

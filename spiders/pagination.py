@@ -156,13 +156,10 @@ def _label(text: str) -> str:
 
 
 def _is_next_label(*texts: str | None) -> bool:
-    for text in texts:
-        if not text:
-            continue
-        label = _label(text)
-        if label in NEXT_LABELS or (label and any(label == _label(x) for x in NEXT_LABELS)):
-            return True
-    return False
+    return any(text and len(text) < 40 and _label(text) in NEXT_NORMALISED for text in texts)
+
+
+NEXT_NORMALISED = frozenset(_label(x) for x in NEXT_LABELS)
 
 
 def _has_class(classes: str | None, *names: str) -> bool:
@@ -225,7 +222,7 @@ class _Collector:
         self.found.setdefault(url, None)
 
     def add_html(self, fragment: str) -> None:
-        for href in Selector(text=fragment).xpath("//a/@href | //area/@href").getall():
+        for href in Selector(text=fragment, type="html").xpath("//a/@href | //area/@href").getall():
             self.add(href)
 
     def urls(self, exclude: Iterable[str] = ()) -> list[str]:
@@ -300,7 +297,7 @@ def _nextgroup(text: str, base: str) -> str | None:
     if not found:
         return None
     inner = CDATA.sub(lambda m: m.group(1), found.group(1))
-    hrefs = SCRIPT_HREF.findall(inner) or Selector(text=inner or "<a></a>").xpath("//a/@href").getall()
+    hrefs = SCRIPT_HREF.findall(inner) or Selector(text=inner or "<a></a>", type="html").xpath("//a/@href").getall()
     return urljoin(base, hrefs[0]) if hrefs and _usable(hrefs[0]) else None
 
 
@@ -476,88 +473,91 @@ def _json(url: str, text: str, collect: _Collector, out: Listing, page_size: int
     out.next_url = out.pages[0] if out.pages else None
 
 
-def _numbered(sel: Selector, url: str) -> tuple[dict[int, str], int | None, int | None]:
+def _text(element: Any) -> str:
+    return "".join(element.itertext())
+
+
+def _numbered(root: Any, anchors: list[Any], url: str, html: str) -> tuple[dict[int, str], int | None, int | None]:
     """Numbered page links {number: url}, the current page's number, the total pages."""
     links: dict[int, str] = {}
-    for a in sel.xpath("//a[@href]"):
-        href = a.attrib.get("href", "")
-        if not _usable(href):
+    for a in anchors:
+        text = re.sub(r"\s+", "", _text(a))
+        if len(text) > 12:
             continue
-        text = re.sub(r"\s+", "", "".join(a.xpath(".//text()").getall()))
-        found = NUMBER_TEXT.match(text) or NUMBER_TEXT.match(re.sub(r"\s+", "", a.attrib.get("title", "")))
+        found = NUMBER_TEXT.match(text) or NUMBER_TEXT.match(re.sub(r"\s+", "", a.get("title") or ""))
         if not found:
             continue
-        target = urljoin(url, href.strip()).split("#", 1)[0]
         n = int(found.group(1))
-        if n < 1 or n > 10000:
-            continue
-        if target == url:
-            links.setdefault(n, target)
-            continue
-        links.setdefault(n, target)
+        if 1 <= n <= 10000:
+            links.setdefault(n, urljoin(url, a.get("href", "").strip()).split("#", 1)[0])
+    if not links:
+        return links, None, None
     current = None
-    for node in sel.xpath("//*[self::span or self::strong or self::b or self::li or self::a or self::em or self::font]"):
-        text = re.sub(r"\s+", "", "".join(node.xpath("./text()").getall()))
-        cls = node.attrib.get("class", "") + " " + (node.xpath("../@class").get() or "" if node.root.tag == "a" else "")
-        if NUMBER_TEXT.match(text) and (_has_class(cls, *CURRENT_CLASSES) or node.attrib.get("aria-current")):
-            current = int(NUMBER_TEXT.match(text).group(1))
+    for node in root.iter("span", "strong", "b", "li", "a", "em", "font"):
+        text = re.sub(r"\s+", "", node.text or "")
+        found = NUMBER_TEXT.match(text) if text else None
+        if not found:
+            continue
+        parent = node.getparent()
+        cls = (node.get("class") or "") + " " + ((parent.get("class") or "") if node.tag == "a" and parent is not None else "")
+        if _has_class(cls, *CURRENT_CLASSES) or node.get("aria-current"):
+            current = int(found.group(1))
             break
-        if NUMBER_TEXT.match(text) and node.root.tag in ("span", "strong", "b", "font") and \
-                node.xpath("ancestor::*[contains(@class,'page') or contains(@id,'page')]") and \
-                not node.xpath("ancestor::a"):
-            cls_parent = " ".join(node.xpath("ancestor::*/@class").getall())
-            if "pageinfo" not in cls_parent:
-                current = int(NUMBER_TEXT.match(text).group(1))
+        if node.tag in ("span", "strong", "b", "font"):
+            ancestors = list(node.iterancestors())
+            names = " ".join((x.get("class") or "") + " " + (x.get("id") or "") for x in ancestors).lower()
+            if "page" in names and "pageinfo" not in names and not any(x.tag == "a" for x in ancestors):
+                current = int(found.group(1))
                 break
     for n, target in links.items():
         if target == url:
             current = n
-    if current is None and links:
+    if current is None:
         current = next(n for n in range(1, max(links) + 2) if n not in links)
-    text = " ".join(sel.xpath("//body//text()").getall()) if sel.xpath("//body") else ""
-    total = None
-    found = TOTAL_PAGES_TEXT.search(re.sub(r"\s+", " ", text))
-    if found:
-        total = int(found.group(1))
-    return links, current, total
+    found = TOTAL_PAGES_TEXT.search(html)
+    return links, current, int(found.group(1)) if found else None
 
 
-def _links(sel: Selector, url: str, out: Listing, visited: set[str]) -> None:
+ICON_NEXT = re.compile(r"(?:^|[\s_-])(next|right|forward)(?:$|[\s_-])", re.I)
+IMG_NEXT = re.compile(r"(?:^|[/_-])(next|xyy|xyt|down)[^/]*\.(?:gif|png|jpe?g|svg)$", re.I)
+NEXT_CLASSES = ("next", "next-page", "nextpage", "page-next", "pager-next", "nextpostslink", "older", "nav-previous")
+
+
+def _links(root: Any, url: str, html: str, out: Listing, visited: set[str]) -> None:
     """rel=next, next labels/classes and numbered page links."""
     candidates: list[tuple[str, str]] = []
-    for a in sel.xpath("//a[@href] | //link[@href]"):
-        href = a.attrib.get("href", "")
+    anchors = []
+    for a in root.iter("a", "link"):
+        href = a.get("href")
         if not _usable(href):
             continue
-        rel = a.attrib.get("rel", "")
-        if "next" in rel.lower().split():
+        if "next" in (a.get("rel") or "").lower().split():
             candidates.append(("rel-next", href))
             continue
-        if a.root.tag != "a":
+        if a.tag != "a":
             continue
-        text = "".join(a.xpath(".//text()").getall())
-        imgs = a.xpath(".//img")
-        icon = [i.attrib.get("alt") for i in imgs] + [i.attrib.get("title") for i in imgs]
-        src_next = any(re.search(r"(?:^|[/_-])(next|xyy|xyt|down)[^/]*\.(?:gif|png|jpe?g|svg)$",
-                                 i.attrib.get("src", ""), re.I) for i in imgs)
-        classes = a.attrib.get("class", "") + " " + (a.xpath("../@class").get() or "")
-        icon_classes = " ".join(a.xpath(".//*[self::i or self::span or self::em or self::svg]/@class").getall())
-        icon_next = not text.strip() and re.search(r"(?:^|[\s_-])(next|right|forward|chevron-right)(?:$|[\s_-])",
-                                                   icon_classes, re.I) is not None
-        if _is_next_label(text, a.attrib.get("aria-label"), a.attrib.get("title"), *icon):
+        anchors.append(a)
+        text = _text(a).strip()
+        if len(text) > 24:
+            continue                   # a title, not a pager link
+        imgs = list(a.iter("img"))
+        icon = [i.get("alt") for i in imgs] + [i.get("title") for i in imgs]
+        parent = a.getparent()
+        classes = (a.get("class") or "") + " " + ((parent.get("class") or "") if parent is not None else "")
+        if _is_next_label(text, a.get("aria-label"), a.get("title"), *icon) or _has_class(classes, *NEXT_CLASSES):
             candidates.append(("next-label", href))
-        elif _has_class(classes, "next", "next-page", "nextpage", "page-next", "pager-next", "nextpostslink",
-                        "older", "nav-previous") or (src_next and not text.strip()) or icon_next:
+        elif not text and (any(IMG_NEXT.search(i.get("src") or "") for i in imgs) or any(
+                ICON_NEXT.search(e.get("class") or "") for e in a.iter("i", "span", "em", "svg") if e is not a)):
             candidates.append(("next-label", href))
     for scheme, href in candidates:
         target = urljoin(url, href.strip()).split("#", 1)[0]
         if target != url and target not in visited and target.startswith(("http://", "https://")):
             out.scheme, out.next_url = scheme, target
             break
-    numbers, current, total = _numbered(sel, url)
-    if numbers or total:
+    numbers, current, total = _numbered(root, anchors, url, html)
+    if numbers:
         out.current = current
-        out.total_pages = max(total or 0, max(numbers, default=0)) or None
+        out.total_pages = max(total or 0, max(numbers)) or None
         if current is not None:
             out.pages = [u for n, u in sorted(numbers.items()) if n > current and u != url]
             if out.next_url is None and current + 1 in numbers and numbers[current + 1] != url:
@@ -603,12 +603,16 @@ def is_template(value: str | None) -> bool:
 def discover(url: str, text: str, *, content_type: str | None = None,
              article_links: re.Pattern[str] | str | None = None, pagination: str | None = None,
              entry_url: str | None = None, page: int = 1, in_scope: Callable[[str], bool] | None = None,
-             visited: Iterable[str] = (), page_size: int | None = None) -> Listing:
+             visited: Iterable[str] = (), page_size: int | None = None, selector: Selector | None = None,
+             scripts_only: bool = False) -> Listing:
     """Read one listing response. `pagination` is `auto` (None), a family name or a URL
     template; `entry_url` and `page` (1-based) place the response in its listing for a
     template; `visited` are listing URLs already requested (never offered as next page);
     `page_size` is what the listing's first JSON page held (`Listing.page_size`): a shorter
-    page is the last."""
+    page is the last. `selector` reuses the caller's parse of an HTML `text`; `scripts_only`
+    (the ad-hoc crawl, which follows every anchor itself) takes article links only from
+    script text, CDATA and JSON, reads only script and JSON pagination and skips the family
+    guess."""
     pattern = re.compile(article_links) if isinstance(article_links, str) else article_links
     collect = _Collector(url, pattern, in_scope)
     kind = body_kind(text, content_type)
@@ -631,11 +635,12 @@ def discover(url: str, text: str, *, content_type: str | None = None,
         if out.scheme == "jcms-dataproxy" and not re.search(r"<datastore", text, re.I):
             out.family, out.scheme = "generic", "none"
     else:
-        sel = Selector(text=text or "<html></html>")
+        sel = selector if selector is not None else Selector(text=text or "<html></html>", type="html")
         scripts = _scripts(sel)
-        out.family = detect_family(url, text)
-        for href in sel.xpath("//a/@href | //area/@href").getall():
-            collect.add(href)
+        if not scripts_only:
+            out.family = detect_family(url, text)
+            for href in sel.xpath("//a/@href | //area/@href").getall():
+                collect.add(href)
         for script in scripts:
             for href in SCRIPT_HREF.findall(script):
                 collect.add(href)
@@ -669,7 +674,8 @@ def discover(url: str, text: str, *, content_type: str | None = None,
                     if _gkmlpt_html(url, text, out):
                         break
                 elif scheme == "links":
-                    _links(sel, url, out, seen)
+                    if not scripts_only:   # the ad-hoc crawl follows every anchor anyway
+                        _links(sel.root, url, text, out, seen)
                     break
     out.next_url = out.next_url if out.next_url and out.next_url not in seen else None
     out.pages = [p for p in dict.fromkeys(out.pages) if p not in seen]

@@ -32,6 +32,7 @@ BZIP2_MAGIC = b"BZh"
 XZ_MAGIC = b"\xfd7zXZ\x00"
 WARC_PREFIX = b"WARC/"
 CHUNK = 64 * 1024
+FEED = 16 * 1024  # compressed bytes per decompress call: at most ~16 MiB out of a bomb at once
 MAX_LINE = 1024 * 1024
 PEEK = 2048
 
@@ -111,8 +112,9 @@ class GzipStream:
     def __init__(self, fh: BinaryIO, start: int) -> None:
         self.fh = fh
         self.start = start
-        self.raw = b""                # compressed bytes not yet fed to the decompressor
-        self.raw_offset = start       # file offset of raw[0]
+        self.raw = b""                # compressed bytes read from the file
+        self.rpos = 0                 # raw[rpos:] not yet fed to the decompressor
+        self.raw_offset = start       # file offset of raw[rpos]
         self.buf = b""
         self.bpos = 0
         self.dpos = 0                 # decompressed position of buf[bpos]
@@ -152,6 +154,12 @@ class GzipStream:
 
     def readline(self, size: int | None = -1) -> bytes:
         limit = MAX_LINE if size is None or size < 0 else min(size, MAX_LINE)
+        buf, start = self.buf, self.bpos
+        end = buf.find(b"\n", start, start + limit)
+        if end >= 0:  # the common case: the whole line is in the buffer
+            self.bpos = end + 1
+            self.dpos += end + 1 - start
+            return buf[start:end + 1]
         parts: list[bytes] = []
         got = 0
         while got < limit:
@@ -222,8 +230,21 @@ class GzipStream:
         chunk = self.fh.read(CHUNK)
         if not chunk:
             return False
-        self.raw += chunk
+        if self.rpos >= len(self.raw):
+            self.raw, self.rpos = chunk, 0
+        else:
+            self.raw, self.rpos = self.raw[self.rpos:] + chunk, 0
         return True
+
+    def _feed(self, dec: zlib._Decompress) -> bytes:
+        """Give ``dec`` up to FEED raw bytes (a view, not a copy); step over what it used."""
+        view = memoryview(self.raw)[self.rpos:self.rpos + FEED]
+        size = len(view)
+        data = dec.decompress(view)
+        used = size - len(dec.unused_data) if dec.eof else size
+        self.rpos += used
+        self.raw_offset += used
+        return data
 
     def _fill(self) -> bool:
         """Make more decompressed data available; False at the end or at a boundary."""
@@ -235,22 +256,14 @@ class GzipStream:
             if self.dec.eof:
                 self._member_ended()
                 continue
-            if not self.raw and not self._raw_more():
+            if self.rpos >= len(self.raw) and not self._raw_more():
                 raise GzipDamage(self.member_offset, f"file ends inside the gzip member at offset "
                                  f"{self.member_offset}", truncated=True)
             try:
-                data = self.dec.decompress(self.raw, CHUNK * 4)
+                data = self._feed(self.dec)
             except zlib.error as exc:
                 raise GzipDamage(self.member_offset, f"bad gzip data in the member at offset "
                                  f"{self.member_offset}: {exc}") from None
-            if self.dec.eof:
-                rest = self.dec.unused_data
-                self.raw_offset += len(self.raw) - len(rest)
-                self.raw = rest
-            else:
-                tail = self.dec.unconsumed_tail
-                self.raw_offset += len(self.raw) - len(tail)
-                self.raw = tail
             self._append(data)
             if self.dec.eof and self.bpos >= len(self.buf):
                 self._member_ended()
@@ -259,26 +272,21 @@ class GzipStream:
     def _member_ended(self) -> None:
         end = self.raw_offset
         self._last_end = end
-        while len(self.raw) < len(GZIP_MAGIC) and self._raw_more():
+        while len(self.raw) - self.rpos < len(GZIP_MAGIC) and self._raw_more():
             pass
-        if not self.raw:
+        if self.rpos >= len(self.raw):
             self.dec, self.end_reason, self.end_offset = None, "eof", end
             return
-        if not self.raw.startswith(GZIP_MAGIC):
+        if not self.raw.startswith(GZIP_MAGIC, self.rpos):
             self.dec, self.end_reason, self.end_offset = None, "junk", end
             return
         dec = zlib.decompressobj(zlib.MAX_WBITS | 16)
         first = b""
         try:
-            while len(first) < PEEK and not dec.eof:
-                if not self.raw and not self._raw_more():
+            while not dec.eof:
+                if self.rpos >= len(self.raw) and not self._raw_more():
                     break
-                first += dec.decompress(self.raw, PEEK)
-                tail = dec.unused_data if dec.eof else dec.unconsumed_tail
-                self.raw_offset += len(self.raw) - len(tail)
-                self.raw = tail
-                if not first and not dec.eof and not self.raw:
-                    continue
+                first += self._feed(dec)
                 if first.lstrip(b"\r\n"):
                     break
         except zlib.error as exc:

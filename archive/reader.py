@@ -73,6 +73,7 @@ HTTP_RECORD_TYPES = ("response", "request", "revisit")
 RECOMPRESS_HINT = "fix with: warcio recompress IN OUT"
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
 _DRAIN = 256 * 1024
+_DECODE_BLOCK = 64 * 1024  # compressed bytes per decode step: at most ~64 MiB out of a bomb before the cap check
 _MAX_HEADER_LINES = 10_000
 
 
@@ -607,7 +608,10 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
     if len(heads.headers) > _MAX_HEADER_LINES:
         raise _Bad("bad WARC headers: too many header lines")
     rec_type = rec.rec_type or ""
-    declared = heads.get_header("Content-Length")
+    first: dict[str, str] = {}
+    for header, value in heads.headers:  # get_header semantics (first value), one scan
+        first.setdefault(header.lower(), value)
+    declared = first.get("content-length")
     if known == "warc":
         try:
             if declared is None or int(declared) < 0:
@@ -618,7 +622,7 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
         _drain(rec.raw_stream)
         raise _Bad("bad WARC headers: no WARC-Type", consumed=True)
     raw_stream = rec.raw_stream
-    url = heads.get_header("WARC-Target-URI")
+    url = first.get("warc-target-uri")
     http = rec.http_headers
 
     cap = opts.max_body
@@ -645,7 +649,7 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
     dechunked = _dechunk(body) if chunked and opts.keep else body
     if opts.verify and rec.digest_checker is not None:
         problems = [p for p in rec.digest_checker.problems if not p.startswith("unknown hash")]
-        payload_digest = heads.get_header("WARC-Payload-Digest")
+        payload_digest = first.get("warc-payload-digest")
         if problems and chunked and all(p.startswith("payload") for p in problems) and payload_digest:
             algo = payload_digest.partition(":")[0]
             try:
@@ -673,7 +677,7 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
         raise _Bad(f"body over cap: payload of {len(payload)} bytes exceeds {cap}", consumed=True)
 
     stored_digest = None
-    if opts.keep and rec_type not in ("revisit", "warcinfo", "request") and not heads.get_header("WARC-Payload-Digest"):
+    if opts.keep and rec_type not in ("revisit", "warcinfo", "request") and not first.get("warc-payload-digest"):
         stored_digest = "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
     status = None
     statusline = None
@@ -690,10 +694,10 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
     headers = {k: v for k, v in heads.headers}
     return ArchivedRecord(
         filename=name, offset=offset, length=0, rec_type=rec_type, url=url,
-        date=heads.get_header("WARC-Date") or "", record_id=heads.get_header("WARC-Record-ID") or "",
+        date=first.get("warc-date") or "", record_id=first.get("warc-record-id") or "",
         headers=headers, http_status=status, http_headers=http_headers, payload=payload,
-        payload_digest=heads.get_header("WARC-Payload-Digest"), refers_to=heads.get_header("WARC-Refers-To"),
-        concurrent_to=heads.get_header("WARC-Concurrent-To"), http_statusline=statusline, http_method=method,
+        payload_digest=first.get("warc-payload-digest"), refers_to=first.get("warc-refers-to"),
+        concurrent_to=first.get("warc-concurrent-to"), http_statusline=statusline, http_method=method,
         content_encoding=coding, payload_decoded=decoded, path=path, member=member,
         source_format="arc" if known == "arc" else "warc", payload_length=stored_len,
         stored_digest=stored_digest)
@@ -746,7 +750,7 @@ def _decode_one(body: bytes, coding: str, cap: int) -> bytes | None:
     """``body`` without ``coding``, or None when it is not (decodably) in that coding."""
     if coding in ("gzip", "x-gzip", "deflate"):
         kind = "deflate" if coding == "deflate" else "gzip"
-        reader = BufferedReader(io.BytesIO(body), decomp_type=kind)
+        reader = BufferedReader(io.BytesIO(body), block_size=_DECODE_BLOCK, decomp_type=kind)
         out = reader.read(cap + 1)
         if reader.decompressor is None:  # warcio found it was not compressed at all
             return None

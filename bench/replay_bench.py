@@ -1,6 +1,6 @@
 """Replay benchmark: `healthcrawl replay` vs bare warcio + trafilatura over the same WARCs.
 
-    python bench/replay_bench.py [--pages 2000] [--repeat 3] [--workers 0,2]
+    python bench/replay_bench.py [--pages 2000] [--repeat 3] [--workers 0,2] [--read]
 
 Makes (or reuses, see `bench.collection`) a WARC collection by crawling the generated site,
 then `--repeat` times, interleaved, each in a fresh child process (`bench/replay_once.py`):
@@ -11,6 +11,9 @@ response records per second of work (imports excluded). Checks that every pool s
 exactly the items (same bytes, same order) that `workers=0` wrote. Prints medians, ranges,
 ratios to the baseline and a markdown table; writes `bench/results/replay-<stamp>.json`.
 Targets: replay ≤ 1.5× the baseline's cost in one process, faster than it with the pool.
+`--read` adds reading alone (no extraction): `read-warcio` (`ArchiveIterator(check_digests=True)`
+and every body decoded) and `read` (`archive.reader.iter_records`, the same work); target:
+`read` at least as fast as `read-warcio` on the same files.
 """
 
 from __future__ import annotations
@@ -39,18 +42,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--warc-dir", type=Path, default=None, help="replay this collection instead")
     parser.add_argument("--no-save", action="store_true")
+    parser.add_argument("--read", action="store_true", help="also time reading alone (ours vs warcio)")
     args = parser.parse_args(argv)
     pools = [int(w) for w in args.workers.split(",") if w.strip()]
     warc_dir = args.warc_dir or ensure_collection(args.pages, args.seed)
-    variants = ["baseline"] + [f"replay-w{w}" for w in pools]
+    variants = ["baseline"] + [f"replay-w{w}" for w in pools] + (["read-warcio", "read"] if args.read else [])
     runs: dict[str, list[dict[str, Any]]] = {v: [] for v in variants}
-    digests: dict[str, set[str]] = {v: set() for v in variants[1:]}
+    digests: dict[str, set[str]] = {v: set() for v in variants if v.startswith("replay-")}
     print(f"collection: {warc_dir}", flush=True)
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as tmp:
         for r in range(args.repeat):
             for variant in variants:
-                if variant == "baseline":
-                    result = run_json([PYTHON, str(BENCH / "replay_once.py"), "baseline", str(warc_dir)])
+                if variant in ("baseline", "read", "read-warcio"):
+                    result = run_json([PYTHON, str(BENCH / "replay_once.py"), variant, str(warc_dir)])
                 else:
                     out = Path(tmp) / f"{variant}-{r}"
                     result = run_json([PYTHON, str(BENCH / "replay_once.py"), "replay", str(warc_dir), "--out",
@@ -78,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
           "(baseline = warcio + bare trafilatura, nothing stored):")
     print(table)
     print(f"items identical across pool sizes: {identical}")
+    if args.read:
+        speed = ratio(figures["read"]["records_per_s"]["median"], figures["read-warcio"]["records_per_s"]["median"])
+        figures["read_vs_warcio"] = speed
+        print(f"reading alone: archive.reader {speed:.2f}× warcio's ArchiveIterator (target ≥ 1.00×)")
     if not args.no_save:
         path = save_results("replay", {"params": {**vars(args), "warc_dir": str(warc_dir)}, "figures": figures,
                                        "runs": runs, "items_identical_across_pools": identical, "table": table})

@@ -2,10 +2,15 @@
 
     python bench/replay_once.py replay WARC_DIR --out DIR [--workers N]
     python bench/replay_once.py baseline WARC_DIR
+    python bench/replay_once.py read WARC_DIR          # archive.reader alone
+    python bench/replay_once.py read-warcio WARC_DIR   # warcio.ArchiveIterator alone
 
 `replay`: `crawler.runs.replay.run_replay(WARC_DIR, DIR, workers=N)` — what `healthcrawl replay`
 runs (read records, extract, tag, dedup, store). `baseline`: bare `warcio.ArchiveIterator`
 over the same files and `trafilatura.extract` on every 200 HTML response, nothing stored.
+`read` / `read-warcio`: reading alone, every record with its body decoded
+(`archive.reader.iter_records`, digests checked, vs `ArchiveIterator(check_digests=True)` +
+`content_stream().read()`: the same work), nothing extracted.
 Prints one JSON line: `responses` (response records in the files), `seconds` (the work
 only, imports excluded), `exit_code`, `max_rss_kb` (this process's peak RSS, `VmHWM`).
 """
@@ -52,6 +57,31 @@ def baseline(directory: Path) -> dict[str, Any]:
             "exit_code": 0}
 
 
+def read(directory: Path, *, warcio: bool) -> dict[str, Any]:
+    """Read every record of the files with its decoded body; count responses and body bytes."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archive.reader import ArchivedRecord, iter_records
+
+    t0 = time.monotonic()
+    responses = records = body_bytes = 0
+    for path in warc_files(directory):
+        if warcio:
+            with path.open("rb") as fh:
+                for record in ArchiveIterator(fh, check_digests=True):
+                    records += 1
+                    responses += record.rec_type == "response"
+                    body_bytes += len(record.content_stream().read())
+        else:
+            for item in iter_records(path):
+                if isinstance(item, ArchivedRecord):
+                    records += 1
+                    responses += item.rec_type == "response"
+                    body_bytes += len(item.payload)
+    return {"responses": responses, "records": records, "body_bytes": body_bytes,
+            "seconds": round(time.monotonic() - t0, 3), "exit_code": 0}
+
+
 def replay(directory: Path, out: Path, workers: int) -> dict[str, Any]:
     from crawler.runs.replay import run_replay
 
@@ -77,13 +107,15 @@ def count_responses(directory: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="One replay (or baseline) measurement.")
-    parser.add_argument("mode", choices=["replay", "baseline"])
+    parser.add_argument("mode", choices=["replay", "baseline", "read", "read-warcio"])
     parser.add_argument("warc_dir", type=Path)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--workers", type=int, default=0)
     args = parser.parse_args(argv)
     if args.mode == "baseline":
         result = baseline(args.warc_dir)
+    elif args.mode.startswith("read"):
+        result = read(args.warc_dir, warcio=args.mode == "read-warcio")
     else:
         if args.out is None:
             parser.error("replay needs --out")

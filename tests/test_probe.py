@@ -121,3 +121,23 @@ def test_suggestion_generalises_dates_and_ids() -> None:
     urls = ["http://h/xwzx/gzdt/202503/t20250304_8861000.html", "http://h/xwzx/gzdt/202412/t20241230_771.html"]
     assert suggest_article_links(urls, ["http://h/xwzx/gzdt/index_1.html"]) == r"/\d{6}/t\d{8}_\d+\.html$"
     assert suggest_article_links([], []) is None
+
+
+def test_serve_demo_serves_the_cms_fixtures(capsys: pytest.CaptureFixture[str]) -> None:
+    import signal
+
+    from support import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "crawler.runs.cli", "serve-demo", "--port", str(port)], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(10)]
+        listings = dict(re.findall(r"CMS fixture (\w+)\s+listing (\S+)", "".join(lines)))
+        assert set(listings) == {"trs", "trs6", "jcms", "jcmspage", "dede", "empire", "gkmlpt", "wordpress", "hexo"}
+        assert listings["trs"].startswith(f"http://127.0.0.1:{port + 1}/")
+        code, out, _ = probe(capsys, listings["jcms"], "--allow-private", "--max-pages", "5")
+        assert code == 0 and f"articles {len(build('jcms').articles)} distinct" in out
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=20)

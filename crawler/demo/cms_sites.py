@@ -15,7 +15,9 @@ Each family's listing is rendered the way that CMS renders it, so a spec with on
 | `wordpress` | `/`, `/page/2/` … | `nav-previous` link labelled 较早文章, no `rel=next` |
 | `hexo` | `/`, `/page/2/` … | NexT-style icon link `<a class="extend next" rel="next"><i aria-label="下一页">` |
 
-`CmsSite(family)` serves one family on a loopback address (`127.0.0.1` by default), with a
+`healthcrawl serve-demo --port P` serves them next to the demo site, family i of `FAMILIES` on
+port P+1+i (the demo harvest does not crawl them). `CmsSite(family)` serves one family on a
+loopback address (`127.0.0.1` by default, any free port by default), with a
 strong `ETag` per body and `304` answers to `If-None-Match`, and records every request path; `build(family)` returns the pages, the listing pages and the article
 paths. Article texts come from the demo stories (`stories.toml`). No settings.
 """
@@ -467,7 +469,7 @@ def build(family: str) -> Family:
 class CmsSite:
     """One family's fixture site on `host` (any free port), with its request log."""
 
-    def __init__(self, family: str, host: str = "127.0.0.1") -> None:
+    def __init__(self, family: str, host: str = "127.0.0.1", port: int = 0) -> None:
         self.family = build(family)
         self.requests: list[str] = []
         self.not_modified: list[str] = []
@@ -497,7 +499,7 @@ class CmsSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
         self.thread.start()

@@ -192,6 +192,7 @@ def _container_lines(index: TextIndex, container: tuple[str, bool] | None, lines
 
 
 RESCUE_MAX_PROSE_MARKS = 3   # trafilatura output with this many sentence marks is prose: kept
+RESCUE_INSIDE_SHARE = 0.9    # ... unless this share of it lies inside the densest container
 
 
 _LIST_MARK = re.compile(r"^\s*- (?=\S)")
@@ -211,17 +212,28 @@ def _list_items(lines: list[str]) -> tuple[list[str], frozenset[str]]:
 
 def _rescue_container(lines: list[str], found: Container | None, extractor: Extractor) -> list[str] | None:
     """The densest container's own lines when trafilatura kept less than `rescue_share` of
-    its text and next to no prose of its own (fewer than `RESCUE_MAX_PROSE_MARKS` commas
-    and full stops: table cells, labels, links): a body of `<font>` runs or `<br>`-separated text in a table cell, next
-    to a metadata table that trafilatura prefers. None keeps trafilatura's lines."""
+    its text, and what it kept is either next to no prose (fewer than
+    `RESCUE_MAX_PROSE_MARKS` commas and full stops: table cells, labels, links) or lies
+    inside the container's best element (a part of the same body: its first `<p>`, without
+    the `<font>` runs or `<br>`-separated text after it; then that element's lines only, never
+    a sibling's). A body in a table cell next to a metadata table
+    that trafilatura prefers is the usual case. None keeps trafilatura's lines."""
     if found is None or extractor.rescue_share <= 0 or len(found.text) < extractor.min_text_chars:
         return None
     if len(_PROSE.findall(found.text)) < 3:
         return None
-    kept = _WS.sub("", "".join(lines))
+    kept_lines = [_WS.sub("", ln) for ln in lines]
+    kept = "".join(kept_lines)
+    elements = found.elements
     if len(_PROSE.findall(kept)) >= RESCUE_MAX_PROSE_MARKS:
-        return None   # trafilatura kept prose of its own: an article, maybe not the densest block
-    own = element_lines(found.elements)
+        if found.best is None:
+            return None
+        best_text = _WS.sub("", "".join(found.best.itertext()))
+        inside = sum(len(k) for k in kept_lines if k and k in best_text)
+        if inside < RESCUE_INSIDE_SHARE * len(kept):
+            return None   # trafilatura kept prose of its own elsewhere: an article, not this block
+        elements = [found.best]
+    own = element_lines(elements)
     keys = [_WS.sub("", ln) for ln in own]
     total = sum(map(len, keys)) or 1
     covered = sum(len(k) for k in keys if k and k in kept)

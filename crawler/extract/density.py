@@ -141,6 +141,7 @@ class Container:
     elements: list[etree._Element]
     text: str
     rival: bool
+    best: etree._Element | None = None   # the best-scoring element itself (elements hold it)
 
 
 def main_container(index: TextIndex, anchor: str = "") -> Container | None:
@@ -173,7 +174,7 @@ def main_container(index: TextIndex, anchor: str = "") -> Container | None:
         by_el = {el: s for s, el in ranked}
         elements = [sibling for sibling in parent if sibling is best
                     or by_el.get(sibling, 0.0) >= best_score * 0.2]
-    return Container(elements, "".join(index.text_of(el) for el in elements), rival > best_score)
+    return Container(elements, "".join(index.text_of(el) for el in elements), rival > best_score, best)
 
 
 def main_container_text(index: TextIndex, anchor: str = "") -> tuple[str, bool] | None:

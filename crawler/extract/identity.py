@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from crawler.extract.decode import decode_body
+from crawler.exceptions import BadUrl
 
 __all__ = ["BadUrl", "FORMATS", "page_identity", "stated_url", "render"]
 
@@ -30,10 +31,6 @@ FORMATS = ("json", "txt", "markdown")
 HEAD_BYTES = 256 * 1024
 _TAG = re.compile(r"<(?:link|meta)\b[^>]*>", re.I)
 _ATTR = re.compile(r"""([a-zA-Z_:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
-
-
-class BadUrl(ValueError):
-    """A `--url` that cannot identify a page; the message is one line naming it."""
 
 
 def _check(url: str) -> str:

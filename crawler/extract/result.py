@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from crawler.exceptions import NotAnArticle
+
 
 @dataclass
 class Extraction:
@@ -29,12 +31,3 @@ class Extraction:
     date_source: str | None = None     # where `published` came from: meta, script, front-matter,
     #                                    byline, text, url, disclosure (metadata.DATE_SOURCES)
     disclosure: dict[str, str] = field(default_factory=dict)  # 政府信息公开 fields (disclosure.FIELDS)
-
-
-class NotAnArticle(Exception):
-    """The page holds no article. `reason` is a short stable key used in stats and reports
-    (e.g. "empty-body", "no-main-text", "not-html", "too-short"); the message says more."""
-
-    def __init__(self, reason: str, message: str = "") -> None:
-        super().__init__(message or reason)
-        self.reason = reason

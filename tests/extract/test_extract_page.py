@@ -76,9 +76,32 @@ def test_full_pass_runs_when_the_fast_one_misses_text(monkeypatch: pytest.Monkey
     assert [bool(c.get("fast")) for c in calls] == [True, False]
     assert all(p in got.text for p in PARAGRAPHS)
     calls.clear()
-    never = Extractor(fallback_share=0.0)
+    never = Extractor(fallback_share=0.0, rescue_share=0.0)   # no rescue either: see the test below
     short = extract_page(ARTICLE, url="http://example.cn/a.html", headers={}, extractor=never)
     if fast_output:            # long enough for min_text_chars: kept as it is
         assert [bool(c.get("fast")) for c in calls] == [True] and short.text == fast_output
     else:
         assert [bool(c.get("fast")) for c in calls] == [True, False]
+
+
+def test_rescue_restores_the_container_when_trafilatura_keeps_part_of_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """trafilatura keeps two of six paragraphs, both inside the densest container: its own
+    lines replace them (the rest of a body written as `<font>` runs or `<br>` text); a
+    metadata table alone (no prose) is replaced too; with rescue_share=0 nothing is."""
+    _spy(monkeypatch, PARAGRAPHS[0] + "\n" + PARAGRAPHS[1])
+    import trafilatura
+
+    real = trafilatura.extract
+    monkeypatch.setattr(trafilatura, "extract", lambda tree, **o: PARAGRAPHS[0] + "\n" + PARAGRAPHS[1])
+    got = extract_page(ARTICLE, url="http://example.cn/a.html", headers={}, extractor=Extractor(fallback_share=0.0))
+    assert got.text.split("\n") == PARAGRAPHS
+    table = "| 索引号： | 000014349/2022-00023 | 发文字号： | 国办发〔2022〕8号 |\n| 成文日期： | 2022年03月01日 |"
+    monkeypatch.setattr(trafilatura, "extract", lambda tree, **o: table)
+    got = extract_page(ARTICLE, url="http://example.cn/a.html", headers={}, extractor=EX)
+    assert got.text.split("\n") == PARAGRAPHS
+    monkeypatch.setattr(trafilatura, "extract", real)
+    feed = ("<html><body><div class='article'><p>" + PARAGRAPHS[0] + "</p><p>" + PARAGRAPHS[1] + "</p></div>"
+            "<div class='feed'>" + "".join(f"<div><p>{p}</p></div>" for p in PARAGRAPHS[2:] * 3) + "</div></body></html>")
+    monkeypatch.setattr(trafilatura, "extract", lambda tree, **o: PARAGRAPHS[0] + "\n" + PARAGRAPHS[1])
+    got = extract_page(feed.encode(), url="http://example.cn/a.html", headers={}, extractor=EX)
+    assert got.text.split("\n") == PARAGRAPHS[:2], "an article outside the densest block (a feed) stays"

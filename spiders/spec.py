@@ -20,15 +20,12 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from spiders.pagination import FAMILIES
+from crawler.exceptions import SpecError
 
 DEFAULT_SPECS_DIR = Path(__file__).parent / "specs"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PAGINATION_FAMILIES = ("auto", *FAMILIES)
 TEMPLATE_RE = re.compile(r"^[^{}\s]*\{[ni]\}[^{}\s]*$")
-
-
-class SpecError(ValueError):
-    """A source spec is invalid; the message names file, field and value."""
 
 
 def _check_http_url(value: str) -> str:

@@ -14,9 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-
-class FeedError(ValueError):
-    """The document is not a sitemap or feed we can read safely."""
+from crawler.exceptions import FeedError
 
 
 @dataclass(frozen=True)

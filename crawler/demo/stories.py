@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, timezone
 from functools import cache
 from pathlib import Path
 
+from crawler.exceptions import StoryError
+
 STORIES_FILE = Path(__file__).with_name("stories.toml")
 SECTIONS = ("chinanews", "county", "wechat", "portal", "blog", "repost")
 BEIJING = timezone(timedelta(hours=8))
@@ -24,10 +26,6 @@ GENERATION_DATES = {
     2: datetime(2025, 6, 10, tzinfo=timezone.utc),
     3: datetime(2025, 6, 20, tzinfo=timezone.utc),
 }
-
-
-class StoryError(ValueError):
-    """A story in stories.toml is malformed; the message names the story and the field."""
 
 
 @dataclass(frozen=True)

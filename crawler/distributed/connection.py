@@ -28,13 +28,11 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from crawler.exceptions import RedisUnavailable
+
 logger = logging.getLogger(__name__)
 
 RETRYABLE = (redis.ConnectionError, redis.TimeoutError, ConnectionError, TimeoutError)
-
-
-class RedisUnavailable(RuntimeError):
-    """Redis does not answer; the message is one line naming the URL."""
 
 
 def safe_url(url: str) -> str:

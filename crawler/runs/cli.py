@@ -28,10 +28,7 @@ from typing import Any
 
 from crawler.items import Article
 from crawler.runs.harvest import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, RunOutcome
-
-
-class UsageError(Exception):
-    """Bad arguments: printed as one line, exit code 2."""
+from crawler.exceptions import UsageError
 
 
 class _Parser(argparse.ArgumentParser):

@@ -15,11 +15,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from crawler.exceptions import LockHeld
+
 LOCK_NAME = ".healthcrawl.lock"
-
-
-class LockHeld(RuntimeError):
-    """Another run holds the output folder; the message says which process."""
 
 
 HOLDER_WAIT = 1.0   # seconds a refused run waits for a new holder to write its pid

@@ -17,11 +17,9 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from crawler.exceptions import StoreError
+
 logger = logging.getLogger(__name__)
-
-
-class StoreError(OSError):
-    """Writing the items file failed; the message names the file."""
 
 
 def repair_torn_tail(path: Path) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -157,3 +158,21 @@ def test_bad_warc_date_is_reported_not_silently_dropped(tmp_path: Path) -> None:
     assert len(caps) == len(html_200(WGET)) - 1
     [bad] = [d for d in reader.damaged if d.lost]
     assert bad.reason.startswith("bad WARC-Date: 'yesterday'") and bad.offset == bad_offset
+
+
+def test_own_file_as_whole_file_gzip_and_inside_a_wacz(tmp_path: Path) -> None:
+    path, _ = own_file(tmp_path / "w")
+    expected = [(c.record.url, c.fields["n"], c.payload.payload) for c in CaptureReader().captures([path])]
+    whole = tmp_path / "whole.warc.gz"
+    whole.write_bytes(gzip.compress(b"".join(m.data for m in split_members(path.read_bytes()))))
+    reader = CaptureReader()
+    assert [(c.record.url, c.fields["n"], c.payload.payload) for c in reader.captures([whole])] == expected
+    assert not [d for d in reader.damaged if d.lost] and reader.damaged  # a note, nothing lost
+    wacz = tmp_path / "own.wacz"
+    with zipfile.ZipFile(wacz, "w") as zf:
+        zf.write(ARCHIVES / "warcio--example.warc.gz", "archive/a-foreign.warc.gz")
+        zf.write(path, f"archive/{path.name}")
+    caps = list(CaptureReader().captures([wacz]))
+    assert [c.own for c in caps] == [False, False] + [True] * 4
+    assert [(c.record.url, c.fields["n"], c.payload.payload) for c in caps if c.own] == expected
+    assert {c.record.member for c in caps} == {"archive/a-foreign.warc.gz", f"archive/{path.name}"}

@@ -56,7 +56,7 @@ class Article(BaseModel):
     title: str
     published: str | None = Field(None, description="ISO 8601 date or datetime (+08:00 when the page gives no zone)")
     date_source: str | None = Field(None, description="where `published` came from: meta, script, front-matter, "
-                                                      "byline, text, url or disclosure")
+                                                      "byline, time (<time datetime>), text, url or disclosure")
     text: str = Field(description="Simplified Chinese, one paragraph per line")
     source: str | None = Field(None, description="来源: the originating outlet, when stated")
     author: str | None = Field(None, description="the authors' names joined by a space (see `authors`)")

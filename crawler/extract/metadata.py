@@ -87,12 +87,12 @@ _NEXT_LABEL = re.compile(r"(?:来源|來源|稿源|出处|出處|责任编辑|�
 # A short line naming the reporters without a colon: `本报记者 张三 通讯员 李四`.
 _ROLE_LINE = re.compile(r"^[（(]?\s*(?:本报|本報|本网|本網|本台|本刊)?(?:特约|特約)?(?:记者|記者|通讯员|通訊員)\s*"
                         r"([\u4e00-\u9fff·\s、，,]{2,40}?)\s*[）)]?$")
-_EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)" + _LABEL + _STOP)
+_EDITOR = re.compile(r"(?:责任编辑|責任編輯|责编|責編|编辑|編輯)" + r"\s*[：:/／]\s*" + _STOP)
 _UNKNOWN = {"未知", "暂无", "暫無", "无", "無", "佚名", "本站", "网络", "網絡", "网络整理", "admin"}
 _BYLINE_LINE = re.compile(
     r"^[（(【\[]?\s*(?:(?:发布时间|發布時間|发布日期|發布日期|时间|時間|日期|来源|來源|作者|记者|記者|"
     r"编辑|編輯|责任编辑|責任編輯|责编|責編|浏览次数|瀏覽次數|阅读|閱讀|点击|點擊|字号|字號)\s*[：:]|"
-    r"(?:19|20)\d{2}\s*(?:年|-|/)\s*\d{1,2}|(?:文|图|圖|摄影|攝影)\s*[/／]|"
+    r"(?:19|20)\d{2}\s*(?:年|-|/)\s*\d{1,2}|(?:文|图|圖|摄影|攝影|编辑|編輯|责编|責編)\s*[/／]|"
     r"(?:本报|本報|本网|本網|本台|本刊)?(?:特约|特約)?(?:记者|記者|通讯员|通訊員)\s+[\u4e00-\u9fff])")
 _TRAILING_BYLINE = re.compile(
     r"(?<=[。！？!?”」…\s])\s*[（(]\s*((?:记者|記者|作者|通讯员|通訊員|文|图|圖)?\s*[/／：:]?\s*"
@@ -126,7 +126,7 @@ class PageMeta:
 
 
 # Where a date can come from, most trusted first (the item's `date_source`).
-DATE_SOURCES = ("meta", "script", "front-matter", "byline", "text", "url", "disclosure")
+DATE_SOURCES = ("meta", "script", "front-matter", "byline", "time", "text", "url", "disclosure")
 
 
 def _clean(value: str | None) -> str | None:
@@ -287,7 +287,7 @@ def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
             break
     lines = [PINYIN.sub("", ln) for ln in _page_text_lines(tree)]
     if meta.published is None:
-        found = _date_from_lines(lines, url)
+        found = _date_from_lines(lines, url, _time_element(tree))
         if found:
             meta.published, meta.date_source = found
     if front.get("author"):
@@ -421,14 +421,26 @@ def url_date(url: str) -> str | None:
     return None
 
 
-def _date_from_lines(lines: list[str], url: str = "") -> tuple[str, str] | None:
+def _time_element(tree: HtmlElement) -> str | None:
+    """The date of the first HTML5 `<time datetime=…>` that is no item of a list or link
+    (sidebars and feeds date their entries that way), or None."""
+    for el in tree.iter("time"):
+        value = el.get("datetime")
+        if not value or any(anc.tag in ("a", "li") for anc in el.iterancestors()):
+            continue
+        if parsed := parse_date(value):
+            return parsed
+    return None
+
+
+def _date_from_lines(lines: list[str], url: str = "", stamp: str | None = None) -> tuple[str, str] | None:
     """(date, source) from the page's text lines, else from the URL path.
 
     Labelled dates first — 发布时间/发布日期 before other labels, 成文日期 (when a document was
     signed) last —, searched in the joined text so a label and a date split over lines or put
-    in parentheses (`发布日期：（\n2022-03-09\n）`) still meet; then the first unlabelled date
-    with a time of day, unless the URL names another day; then the URL's date. Lines about
-    copyright never count."""
+    in parentheses (`发布日期：（\n2022-03-09\n）`) still meet; then `stamp` (a `<time
+    datetime>`, source "time"); then the first unlabelled date with a time of day, unless the
+    URL names another day; then the URL's date. Lines about copyright never count."""
     usable = [ln for ln in lines if not _COPYRIGHT.search(ln)]
     # lines naming a date label, each with the start of the next two lines (where a date
     # split from its label continues); scanning only these keeps the regexes off prose
@@ -439,6 +451,8 @@ def _date_from_lines(lines: list[str], url: str = "") -> tuple[str, str] | None:
             for match in regex.finditer(window):
                 if value := _build(*match.groups()):
                     return value, "byline"
+    if stamp:
+        return stamp, "time"
     from_url = url_date(url)
     for line in usable:
         if len(line) > 80:

@@ -29,5 +29,5 @@ class Extraction:
     authors: list[str] = field(default_factory=list)   # every name; `author` is them joined by a space
     account: str | None = None         # WeChat official account that published the page
     date_source: str | None = None     # where `published` came from: meta, script, front-matter,
-    #                                    byline, text, url, disclosure (metadata.DATE_SOURCES)
+    #                                    byline, time, text, url, disclosure (metadata.DATE_SOURCES)
     disclosure: dict[str, str] = field(default_factory=dict)  # 政府信息公开 fields (disclosure.FIELDS)

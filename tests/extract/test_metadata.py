@@ -217,3 +217,11 @@ def test_date_sources_and_fallbacks() -> None:
     assert (meta.published, meta.date_source) == ("2022-03-01", "disclosure")
     meta = meta_of('<html><head><meta name="pubdate" content="2024-05-13"></head><body></body></html>')
     assert meta.date_source == "meta"
+
+
+def test_time_element_dates_the_article_not_the_feed() -> None:
+    html = ('<html><body><ul><li><a href="/1">旧闻</a><time datetime="2021-01-01T08:00:00Z"></time></li></ul>'
+            '<h1>标题</h1><time datetime="2024-05-20T06:05:02.000Z">2024年5月20日週一 下午2:05</time>'
+            "<p>正文，说明情况。</p></body></html>")
+    meta = meta_of(html)
+    assert (meta.published, meta.date_source) == ("2024-05-20T14:05:02+08:00", "time")

@@ -22,41 +22,56 @@ Crash recovery (``archive.recovery``): ``recover_open_files(dir) -> list[Recover
 truncates leftover ``*.open`` files after their last complete record and closes them, or
 moves unreadable ones to ``dir/quarantine/``.
 
-Reading (``archive.reader``): ``iter_records(path)`` yields ``ArchivedRecord`` (payload with
-content coding removed, size-capped) or ``DamagedRecord(filename, offset, reason)`` and never
-raises for damaged content; ``read_record_at(path, offset)`` reads one record (raises
-``DamagedRecordError``); ``iter_warc_paths(paths)`` expands files and directories.
+Reading (``archive.reader``, the one reader; ``archive.framing`` frames the bytes under it):
+``iter_records(path)`` yields ``ArchivedRecord`` or ``DamagedRecord(filename, offset, reason,
+lost=...)`` for every WARC, ARC (converted by warcio) and WACZ file, whatever its name, and
+never raises for damaged content; warcio's record parser reads headers, digests, chunking and
+content coding; our code frames gzip members (multi-record members and whole-file gzip too),
+caps sizes, resyncs after damage and reports. ``read_record_at(path, offset)`` reads one
+record (raises ``DamagedRecordError``); ``iter_warc_paths(paths)`` expands files and folders.
+
+Captures (``archive.captures``): ``CaptureReader().captures(paths)`` yields the pages worth
+re-extracting — own files (warcinfo ``software: healthcrawl/...``) in metadata order, foreign
+files' HTML 200 responses, revisits resolved across all files — with damage reported.
 
 Indexing (``archive.cdxj``): ``surt(url)``, ``cdxj_lines_for_file(path)``,
 ``write_index(warc_dir)`` and ``merge_into_index(index, new_files)`` produce sorted CDXJ equal
-to ``cdxj-indexer --sort`` output.
+to ``cdxj-indexer --sort`` output; ``archive.recompress.recompress_per_record`` rewrites a
+whole-file gzip one member per record so every record can be indexed.
 """
 
+from archive.captures import Capture, CaptureReader
 from archive.cdxj import cdxj_lines_for_file, merge_into_index, surt, write_index
 from archive.reader import (
     ArchivedRecord,
     DamagedRecord,
     DamagedRecordError,
+    file_format,
     iter_records,
     iter_warc_paths,
     read_record_at,
 )
+from archive.recompress import recompress_per_record
 from archive.recovery import RecoveryReport, recover_file, recover_open_files
 from archive.writer import REVISIT_PROFILES, CaptureRef, WarcWriter
 
 __all__ = [
     "REVISIT_PROFILES",
     "ArchivedRecord",
+    "Capture",
+    "CaptureReader",
     "CaptureRef",
     "DamagedRecord",
     "DamagedRecordError",
     "RecoveryReport",
     "WarcWriter",
     "cdxj_lines_for_file",
+    "file_format",
     "iter_records",
     "iter_warc_paths",
     "merge_into_index",
     "read_record_at",
+    "recompress_per_record",
     "recover_file",
     "recover_open_files",
     "surt",

@@ -69,7 +69,7 @@ NEXT_LABELS = frozenset({
     "较早文章", "較早文章", "更早的文章", "更早文章", "早期文章", "旧文章", "较旧文章", "下一篇列表",
     "next", "nextpage", "next page", "older", "older posts", "older entries", "›", "»", ">", ">>", "→",
 })
-LABEL_STRIP = re.compile(r"[\s\[\]【】()（）<>《》«‹]+")
+LABEL_STRIP = re.compile(r"[\s\[\]【】()（）<>《》«‹›»→…:：]+")
 CURRENT_CLASSES = ("current", "active", "thisclass", "on", "cur", "selected", "now")
 NUMBER_TEXT = re.compile(r"^(?:第\s*)?(\d{1,4})(?:\s*页)?$")
 TOTAL_PAGES_TEXT = re.compile(r"共\s*(?:<[^>]+>\s*)*(\d{1,5})\s*(?:<[^>]+>\s*)*页")
@@ -78,9 +78,10 @@ SCRIPT_URL = re.compile(r"""["']((?:https?:)?//[^"'\s<>]+|/[^"'\s<>]*\.s?html?|[
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^()]*)\)")
 JS_VAR = re.compile(r"\bvar\s+(\w+)\s*=\s*(\d+)")
-TRS_NAME = re.compile(r"""["'](\w+)_["']\s*\+\s*\w+\s*\+\s*["']\.["']?\s*\+?\s*["']?(s?html?)["']""")
+TRS_NAME = re.compile(r"""["'](\w+)(?:_["']|["']\s*\+\s*["']_["'])\s*\+\s*\w+\s*\+\s*["']\.["']?\s*\+?\s*["']?(s?html?)["']""")
 SID = re.compile(r"""\bSID\s*[:=]\s*["'](\w+)["']""")
 PROXY_URL = re.compile(r"""["']([^"'\s]*dataproxy\.jsp)["']""")
+PROXY_PAGE_URL = re.compile(r"""["']([^"'\s<>]*dataproxy\.jsp\?[^"'\s<>]*\bpage=\d+[^"'\s<>]*)["']""")
 AJAX_PARAM = re.compile(r"ajaxParam\s*:\s*\{([^{}]*)\}", re.S)
 JS_PAIR = re.compile(r"""["']?(\w+)["']?\s*:\s*(?:["']([^"']*)["']|(-?\d+))""")
 JS_NUMBER = {
@@ -88,6 +89,7 @@ JS_NUMBER = {
     "groupsize": re.compile(r"\bgroupSize\s*[:=]\s*['\"]?(\d+)", re.I),
     "totalrecord": re.compile(r"\btotalRecord\s*[:=]\s*['\"]?(\d+)", re.I),
 }
+LINK_KEYS = ("url", "link", "href", "path")
 PAGE_KEYS = ("page", "pageNo", "pageNum", "pageIndex", "current", "currentPage", "p")
 TOTAL_PAGE_KEYS = ("totalpage", "totalPage", "total_page", "totalPages", "total_pages", "pageCount",
                    "page_count", "pages")
@@ -156,10 +158,12 @@ def _label(text: str) -> str:
 
 
 def _is_next_label(*texts: str | None) -> bool:
-    return any(text and len(text) < 40 and _label(text) in NEXT_NORMALISED for text in texts)
+    """下一页, 下一页 », Next ›, », › … (brackets, arrows and spaces around a label ignored)."""
+    return any(text and len(text) < 40 and (_label(text) in NEXT_NORMALISED or re.sub(r"\s+", "", text) in NEXT_LABELS)
+               for text in texts)
 
 
-NEXT_NORMALISED = frozenset(_label(x) for x in NEXT_LABELS)
+NEXT_NORMALISED = frozenset(_label(x) for x in NEXT_LABELS) - {""}
 
 
 def _has_class(classes: str | None, *names: str) -> bool:
@@ -327,6 +331,17 @@ def _jcms_html(url: str, scripts: list[str], collect: _Collector, out: Listing) 
         if "totalpage" in numbers:
             out.total_pages = numbers["totalpage"]
         return True
+    paged = PROXY_PAGE_URL.search(joined)
+    if paged and not params:
+        first = urljoin(url, paged.group(1).replace("&amp;", "&"))
+        current = query_int(first, "page")
+        start = (current[1] if current else 1) + (1 if records else 0)
+        out.scheme, out.current = "jcms-dataproxy", 1
+        last = numbers.get("totalpage") or (math.ceil(total / group) if total and records else None)
+        out.pages = [with_query(first, page=n) for n in range(start, (last or start) + 1)]
+        out.next_url = out.pages[0] if out.pages else None
+        out.total_pages = last
+        return True
     if params and proxy:
         query = [(k, s or n) for k, s, n in JS_PAIR.findall(params.group(1))]
         base = urljoin(url, proxy.group(1))
@@ -387,7 +402,7 @@ def _jcms_xml(url: str, text: str, collect: _Collector, out: Listing) -> None:
         out.next_url = out.pages[0] if out.pages else None
 
 
-def _gkmlpt_html(url: str, text: str, out: Listing) -> bool:
+def _gkmlpt_html(url: str, text: str, out: Listing, entry_url: str | None = None) -> bool:
     """Guangdong's 信息公开目录 shell page: its SID and column make the JSON listing URL."""
     parts = urlsplit(url)
     if "/gkmlpt/" not in parts.path + "/":
@@ -397,7 +412,8 @@ def _gkmlpt_html(url: str, text: str, out: Listing) -> bool:
         return False
     out.family = "gkmlpt"
     root = parts.path.split("/gkmlpt/", 1)[0] + "/gkmlpt/"
-    column = parts.fragment if parts.fragment.isdigit() else "0"
+    fragment = parts.fragment or urlsplit(entry_url or "").fragment   # a request drops the '#COL'
+    column = fragment if fragment.isdigit() else "0"
     api = urlunsplit((parts.scheme, parts.netloc, f"{root}api/all/{column}", f"page=1&sid={sid.group(1)}", ""))
     out.scheme = "gkmlpt"
     out.current = 0
@@ -446,7 +462,7 @@ def _json(url: str, text: str, collect: _Collector, out: Listing, page_size: int
         return
     for key, value in _walk_strings(data):
         value = value.strip()
-        if value.startswith(("http://", "https://", "/")) or (key.lower().endswith("url") and value):
+        if value.startswith(("http://", "https://", "/")) or (value and key.lower().endswith(LINK_KEYS)):
             collect.add(value)
         elif "<a " in value.lower():
             collect.add_html(value)
@@ -490,6 +506,14 @@ def _numbered(root: Any, anchors: list[Any], url: str, html: str) -> tuple[dict[
         n = int(found.group(1))
         if 1 <= n <= 10000:
             links.setdefault(n, urljoin(url, a.get("href", "").strip()).split("#", 1)[0])
+    for option in root.iter("option"):
+        value, text = (option.get("value") or "").strip(), re.sub(r"\s+", "", _text(option))
+        found = NUMBER_TEXT.match(text)
+        if found and re.search(r"(\.s?html?|[?&](page|p|pageno)=\d+|/\d+/?)$", value, re.I):
+            n = int(found.group(1))
+            links.setdefault(n, urljoin(url, value).split("#", 1)[0])
+            if option.get("selected") is not None:
+                links[n] = url
     if not links:
         return links, None, None
     current = None
@@ -671,7 +695,7 @@ def discover(url: str, text: str, *, content_type: str | None = None,
                     if _jcms_html(url, scripts, collect, out):
                         break
                 elif scheme == "gkmlpt":
-                    if _gkmlpt_html(url, text, out):
+                    if _gkmlpt_html(url, text, out, entry_url):
                         break
                 elif scheme == "links":
                     if not scripts_only:   # the ad-hoc crawl follows every anchor anyway

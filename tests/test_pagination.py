@@ -192,3 +192,49 @@ def test_family_detection_traits() -> None:
     assert detect_family("http://h/", "<img src='/d/file/2024/a.jpg'>") == "empirecms"
     assert detect_family("http://h/col/col1/index.html", "<script type='text/xml'><datastore>") == "jcms"
     assert detect_family("http://h/", "<p>nothing</p>") == "generic"
+
+
+@pytest.mark.parametrize(("markup", "target"), [
+    ('<a href="p2.html">下一页 &raquo;</a>', "p2.html"),
+    ('<a href="p2.html">Next ›</a>', "p2.html"),
+    ('<a href="p2.html">[下一页]</a>', "p2.html"),
+    ('<a href="p2.html">»</a>', "p2.html"),
+    ("<select name='sldd' onchange='location.href=this.options[this.selectedIndex].value;'>"
+     "<option value='list_5_1.html' selected>1</option><option value='list_5_2.html'>2</option></select>",
+     "list_5_2.html"),
+])
+def test_label_and_select_variants(markup: str, target: str) -> None:
+    res = discover("http://h/list/list_5_1.html", f"<html><body><div class='pages'>{markup}</div></body></html>")
+    assert res.next_url == "http://h/list/" + target, markup
+
+
+def test_trs_inline_pager_with_split_name_and_variables() -> None:
+    script = ('var currentPage = 1;//所在页从0开始\nvar countPage = 4//共多少页\n'
+              'document.write("<a href=\\"list"+"_" + nextPage + "."+"shtml\\">下一页</a>");')
+    res = discover("http://h/a/list_1.shtml", f"<script>{script}</script>")
+    assert res.scheme == "createPageHTML" and res.next_url == "http://h/a/list_2.shtml"
+    assert res.pages[-1] == "http://h/a/list_3.shtml"
+
+
+def test_jcms_page_form_proxy_url_in_script() -> None:
+    page = ("<div id='5'><script type='text/xml'><datastore><totalrecord>45</totalrecord><recordset>"
+            + "".join(f"<record><![CDATA[<li><a href='/art/2025/3/{d}/art_7_{d}.html'>x</a></li>]]></record>"
+                      for d in range(1, 16))
+            + "</recordset></datastore></script></div><script>$('#5').jpage({url:'/module/web/jpage/dataproxy.jsp"
+            "?page=1&webid=3&columnid=7&unitid=5',perPage:15});</script>")
+    res = discover("http://h/col/col7/index.html", page, article_links=r"/art/")
+    assert len(res.articles) == 15 and res.total_pages == 3
+    assert res.next_url == "http://h/module/web/jpage/dataproxy.jsp?page=2&webid=3&columnid=7&unitid=5"
+
+
+def test_gkmlpt_column_from_the_entry_fragment() -> None:
+    shell = "<script>window._CONFIG = { SID: '200025' };</script>"
+    res = discover("http://h/a/gkmlpt/index", shell, entry_url="http://h/a/gkmlpt/index#2914")
+    assert res.next_url == "http://h/a/gkmlpt/api/all/2914?page=1&sid=200025"
+
+
+def test_json_relative_links_under_link_keys() -> None:
+    body = json.dumps({"list": [{"linkurl": "2025/0304/1.html"}, {"href": "../b/2.html"}], "pageCount": 2})
+    res = discover("http://h/api/x/list?pageNo=1", body, content_type="application/json", article_links=r"\.html$")
+    assert res.articles == ["http://h/api/x/2025/0304/1.html", "http://h/api/b/2.html"]
+    assert res.next_url == "http://h/api/x/list?pageNo=2"

@@ -74,6 +74,8 @@ def cdxj_lines_for_file(path: str | Path, *, on_damage: Callable[[DamagedRecord]
             continue
         if item.rec_type not in INDEXED_TYPES:
             continue
+        if item.member is not None:  # inside a WACZ: its own index points there, a CDXJ line cannot
+            continue
         if not item.addressable:
             note = DamagedRecord(item.filename, item.offset, f"{item.rec_type} record {item.url} shares its gzip "
                                  "member with other records: no offset to index (fix with: warcio recompress "
@@ -103,6 +105,8 @@ def write_index(warc_dir: str | Path, index_path: str | Path | None = None) -> P
     index = Path(index_path) if index_path else warc_dir / INDEX_NAME
     lines: list[str] = []
     for path in iter_warc_paths([warc_dir]):
+        if path.name.lower().endswith(".wacz"):  # a package carries its own index
+            continue
         lines.extend(line + "\n" for line in cdxj_lines_for_file(path))
     lines.sort()
     _atomic_write(index, _dedup(lines))

@@ -65,7 +65,7 @@ def cdxj_lines_for_file(path: str | Path, *, on_damage: Callable[[DamagedRecord]
     """
     path = Path(path)
     kwargs = {} if max_body is None else {"max_body": max_body}
-    for item in iter_records(path, verify_digests=False, decode_payload=False, **kwargs):
+    for item in iter_records(path, verify_digests=False, decode_payload=False, keep_payload=False, **kwargs):
         if isinstance(item, DamagedRecord):
             if item.lost:
                 logger.warning("archive: %s: %s; record not indexed", item.where(), item.reason)
@@ -155,12 +155,13 @@ def _line(record: ArchivedRecord, filename: str) -> str | None:
         mime = warc_ct
     if mime and rec_type != "revisit":
         mime = _MIME_SPLIT.split(mime, 1)[0].strip()
-    if mime is not None:
+    if mime:  # cdxj-indexer writes no empty field
         entry["mime"] = mime
-    if rec_type in ("response", "revisit") and has_http:
-        entry["status"] = _status_code(record.http_statusline or "")
+    status = _status_code(record.http_statusline or "") if rec_type in ("response", "revisit") and has_http else ""
+    if status:
+        entry["status"] = status
     digest = record.payload_digest or record.stored_digest
-    if digest is not None:
+    if digest:
         entry["digest"] = digest
     entry["length"] = str(record.length)
     entry["offset"] = str(record.offset)

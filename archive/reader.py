@@ -627,10 +627,14 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
 
     cap = opts.max_body
     stored_cap = cap + HEADER_ALLOWANCE
+    wants_digest = rec_type not in ("revisit", "warcinfo", "request") and not first.get("warc-payload-digest")
+    hasher = hashlib.sha1() if wants_digest else None
     try:
         body = raw_stream.read(stored_cap + 1) if opts.keep else b""
         over = len(body) > stored_cap
-        stored_len = len(body) + _drain(raw_stream)
+        if hasher is not None:
+            hasher.update(body)
+        stored_len = len(body) + _drain(raw_stream, hasher)
     except (GzipDamage, _Bad):
         raise
     except Exception as exc:  # noqa: BLE001 - e.g. a digest value that is no base16/32/64
@@ -677,8 +681,8 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
         raise _Bad(f"body over cap: payload of {len(payload)} bytes exceeds {cap}", consumed=True)
 
     stored_digest = None
-    if opts.keep and rec_type not in ("revisit", "warcinfo", "request") and not first.get("warc-payload-digest"):
-        stored_digest = "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode("ascii")
+    if hasher is not None:
+        stored_digest = "sha1:" + base64.b32encode(hasher.digest()).decode("ascii")
     status = None
     statusline = None
     method = None
@@ -707,13 +711,16 @@ def _short(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:120]
 
 
-def _drain(stream: object, keep: bool = False) -> int:
-    """Read ``stream`` to its end (so warcio's digests are computed); bytes read."""
+def _drain(stream: object, hasher: "hashlib._Hash | None" = None) -> int:
+    """Read ``stream`` to its end (so warcio's digests are computed), feeding ``hasher``;
+    returns the bytes read."""
     total = 0
     while True:
         piece = stream.read(_DRAIN)  # type: ignore[attr-defined]
         if not piece:
             return total
+        if hasher is not None:
+            hasher.update(piece)
         total += len(piece)
 
 

@@ -102,3 +102,31 @@ def test_index_created_with_the_process_umask(tmp_path: Path) -> None:
     finally:
         os.umask(old)
     assert stat.S_IMODE(index.stat().st_mode) == 0o644
+
+
+ARCHIVES = Path(__file__).resolve().parents[3] / "shared" / "archives"
+
+
+@pytest.mark.parametrize("path", sorted(p for p in ARCHIVES.iterdir() if p.name != "README.md"), ids=lambda p: p.name)
+def test_field_archives_index_like_cdxj_indexer(path: Path) -> None:
+    """Line for line what cdxj-indexer writes, except the records we report (damaged, or in a
+    gzip member shared with others, which cdxj-indexer gives up on)."""
+    reported: list = []
+    ours = list(cdxj_lines_for_file(path, on_damage=reported.append))
+    out = io.StringIO()
+    try:
+        cdxj_indexer.write_cdx_index(out, [str(path)], {})
+        finished = True
+    except Exception:  # noqa: BLE001 - cdxj-indexer stops at whole-file gzip and broken framing
+        finished = False
+    theirs = out.getvalue().splitlines()
+    lost_offsets = {d.offset for d in reported if d.lost}
+    if finished:
+        assert ours == [t for t in theirs if int(json.loads(t.split(" ", 2)[2])["offset"]) not in lost_offsets]
+        assert len(theirs) - len(ours) == len(lost_offsets & {int(json.loads(t.split(" ", 2)[2])["offset"])
+                                                              for t in theirs})
+    else:  # where a record spans gzip members our length covers all of it, cdxj-indexer's the first
+        def strip(line: str) -> tuple:
+            key, ts, blob = line.split(" ", 2)
+            return key, ts, {k: v for k, v in json.loads(blob).items() if k != "length"}
+        assert [strip(x) for x in ours[:len(theirs)]] == [strip(x) for x in theirs[:len(ours)]]

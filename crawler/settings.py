@@ -34,12 +34,14 @@ which of these drive it. The Python API's option objects (`crawler.extract.Extra
 
 from __future__ import annotations
 
+from crawler import __version__  # the package metadata's version, written once (pyproject.toml)
+
 BOT_NAME = "healthcrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 
 HEALTHCRAWL_CONTACT = "https://github.com/healthcrawl/healthcrawl"
-USER_AGENT = f"healthcrawl/0.1 (archival crawler for research; +{HEALTHCRAWL_CONTACT})"
+USER_AGENT = f"healthcrawl/{__version__} (archival crawler for research; +{HEALTHCRAWL_CONTACT})"
 
 # Politeness
 ROBOTSTXT_OBEY = True

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy.http import Response
 
+from crawler import __version__
 from crawler.pages.process import CapturedPage, fetched_at
 from spiders.spec import SourceSpec, adhoc_spec, load_specs, select_specs
 from spiders.xmlfeeds import FeedError, Link, parse_links
@@ -64,7 +65,7 @@ class SourceSpider(scrapy.Spider):
         unless `USER_AGENT` itself was set with a priority at least as high."""
         super().update_settings(settings)
         if (settings.getpriority("USER_AGENT") or 0) <= (settings.getpriority("HEALTHCRAWL_CONTACT") or 0):
-            agent = f"healthcrawl/0.1 (archival crawler for research; +{settings.get('HEALTHCRAWL_CONTACT')})"
+            agent = f"healthcrawl/{__version__} (archival crawler for research; +{settings.get('HEALTHCRAWL_CONTACT')})"
             settings.set("USER_AGENT", agent, priority=settings.getpriority("HEALTHCRAWL_CONTACT") or "project")
 
     def load_sources(self) -> list[SourceSpec]:

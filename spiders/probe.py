@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 from w3lib.encoding import html_to_unicode
 
+from crawler import __version__
 from spiders.pagination import Listing, discover
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
@@ -177,12 +178,11 @@ def _article_summary(page: Page) -> dict[str, str] | str:
     """Title, date and start of text of an article page (the harvest's extraction), or why not."""
     from crawler.items import Article
     from crawler.pages.process import CapturedPage, fetched_at
-    from crawler.pages.sequence import CountingStats, StageSequence
-    from crawler.runs.config import build_settings
+    from crawler.pages.sequence import StageSequence
 
     captured = CapturedPage(url=page.url, status=page.status, headers={"content-type": page.content_type},
                             body=page.body, fetched_at=fetched_at())
-    result = StageSequence(build_settings(Path("output")), CountingStats()).extract(captured)
+    result = StageSequence.from_defaults().extract(captured)
     if not isinstance(result, Article):
         reason, message = result
         return f"no article ({reason}: {message})"
@@ -290,7 +290,7 @@ def run_probe(target: str, *, url: str | None = None, article_links: str | None 
             ListingEntry(url="http://x/", pagination=pagination)
         except ValidationError as exc:
             raise ProbeError(f"--pagination {pagination!r}: {exc.errors()[0]['msg']}") from None
-    agent = user_agent or "healthcrawl/0.1 (archival crawler for research; probe)"
+    agent = user_agent or f"healthcrawl/{__version__} (archival crawler for research; probe)"
     web = web_fetcher(allow_private=allow_private, timeout=timeout, user_agent=agent)
     path = Path(target)
     if target.startswith(("http://", "https://")):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from support import REPO, read_items
 
+from crawler import __version__
 from crawler.items import Article
 
 SPEC = """
@@ -89,4 +90,4 @@ def test_user_agent_names_the_contact(demo_server, tmp_path: Path) -> None:
                         "HEALTHCRAWL_CONTACT=mailto:archive-team@example.org")
     assert proc.returncode == 0, proc.stderr[-2000:]
     agents = {r.user_agent for r in demo_server.requests}
-    assert agents == {"healthcrawl/0.1 (archival crawler for research; +mailto:archive-team@example.org)"}
+    assert agents == {f"healthcrawl/{__version__} (archival crawler for research; +mailto:archive-team@example.org)"}

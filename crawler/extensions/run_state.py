@@ -21,6 +21,7 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.utils.misc import load_object
 
+from crawler import __version__
 from crawler.urls import canonicalize_url
 
 if TYPE_CHECKING:
@@ -85,7 +86,7 @@ class RunState:
                 self.warc_dir,
                 prefix=self.settings.get("ARCHIVE_PREFIX"),
                 max_size=self.settings.getint("ARCHIVE_MAX_SIZE"),
-                software="healthcrawl/0.1 (Scrapy capture middleware)",
+                software=f"healthcrawl/{__version__} (Scrapy capture middleware)",
                 warcinfo={"robots": "obey" if self.settings.getbool("ROBOTSTXT_OBEY") else "ignore",
                           "http-header-user-agent": self.settings.get("USER_AGENT")},
                 host_tag=self.settings.get("ARCHIVE_HOST_TAG"),

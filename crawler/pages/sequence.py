@@ -18,8 +18,10 @@ Stats keys (Scrapy's stats collector in a crawl, `CountingStats` elsewhere): `ex
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
+
+from scrapy.settings import Settings
 
 from crawler.dedup import DedupSettings
 from crawler.dedup.deduplicator import DedupVerdict
@@ -67,6 +69,16 @@ class CountingStats:
 
 class StageSequence:
     """extract → tag → relevance → dedup link → store for one run, from its settings."""
+
+    @classmethod
+    def from_defaults(cls, overrides: Mapping[str, Any] | None = None, stats: Stats | None = None) -> "StageSequence":
+        """The sequence of a run with `crawler/settings.py`'s defaults and `overrides` on top
+        (the Python API, `healthcrawl probe`); counts into `stats` (default a `CountingStats`)."""
+        settings = Settings()
+        settings.setmodule("crawler.settings", priority="project")
+        for name, value in (overrides or {}).items():
+            settings.set(name, value, priority="cmdline")
+        return cls(settings, stats if stats is not None else CountingStats())
 
     def __init__(self, settings: Any, stats: Stats) -> None:
         self.settings = settings

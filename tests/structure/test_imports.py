@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("crawler.distributed", "crawler.extensions", "crawler.middlewares", "crawler.pipelines"),
     ("spiders",),
     ("crawler.demo",),
-    ("crawler.runs",),
+    ("crawler.runs", "crawler.api"),
 ]
 
 

@@ -203,14 +203,14 @@ class Deduplicator:
 
         rank = rank_key(published, fetched_at, canonical_url)
         new = Ranked(0, site, rank, cites)
-        canonical: int | None = None      # known before the insert: the usual repost
+        canonical: Ranked | None = None    # known before the insert: the usual repost
         if len(roots) == 1:
             current, cluster_cites = self._index.canonical_and_cites(next(iter(roots)))
             mine = frozenset(cites.split("|")) if cites else frozenset()
             if mine <= cluster_cites and sort_key(current, cluster_cites) <= sort_key(new, cluster_cites):
-                canonical = current.id
+                canonical = current
         member_id = self._index.add_member(
-            item_id, canonical_id=canonical, kind=kind, similarity=similarity,
+            item_id, canonical_id=canonical.id if canonical else None, kind=kind, similarity=similarity,
             content_key=key, site=site, published=published, url=url, title=title, sig=sig_blob,
             rank=rank, cites=cites,
         )
@@ -218,7 +218,7 @@ class Deduplicator:
             self._index.add_bands(member_id, bands)
         duplicate_of: str | None = None
         if canonical is not None:
-            duplicate_of = self._index.item_id_of(canonical)
+            duplicate_of = canonical.item_id or self._index.item_id_of(canonical.id)
         elif roots:
             winner = self._settle(Ranked(member_id, site, rank, cites), list(roots))
             if winner != member_id:

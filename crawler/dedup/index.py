@@ -239,11 +239,11 @@ class DedupIndex:
         current: Ranked | None = None
         found: set[str] = set()
         for row in self._conn.execute(
-                "SELECT id, site, rank, cites FROM members WHERE id = ?1 UNION ALL"
-                " SELECT id, NULL, NULL, cites FROM members WHERE canonical_id = ?1 AND cites IS NOT NULL",
+                "SELECT id, site, rank, cites, item_id FROM members WHERE id = ?1 UNION ALL"
+                " SELECT id, NULL, NULL, cites, NULL FROM members WHERE canonical_id = ?1 AND cites IS NOT NULL",
                 (canonical_id,)):
             if current is None:
-                current = Ranked(int(row[0]), row[1], str(row[2] or ""), row[3])
+                current = Ranked(int(row[0]), row[1], str(row[2] or ""), row[3], row[4])
             if row[3]:
                 found.update(str(row[3]).split("|"))
         if current is None:

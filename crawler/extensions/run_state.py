@@ -136,7 +136,8 @@ class RunState:
 
             index = load_object(self.settings["DEDUP_INDEX_CLASS"]).from_crawler(self.crawler)
             self._dedup = Deduplicator(self.out_dir, DedupSettings.from_scrapy(self.settings),
-                                       seen_store=self.seen_store, index=index)
+                                       seen_store=self.seen_store, index=index,
+                                       items_file=self.settings.get("STORE_ITEMS_FILE"))  # relink records go there
         return self._dedup
 
     def close(self, finished: bool = True) -> None:

@@ -207,3 +207,19 @@ def test_adhoc_crawl_follows_script_only_pagers(tmp_path: Path) -> None:
             assert proc.returncode == 0, proc.stdout + proc.stderr
             got = {i["url"].removeprefix(site.base_url) for i in read_items(out / "items.jsonl")}
             assert set(site.family.articles) <= got, (family, set(site.family.articles) - got)
+
+
+def test_a_spider_error_makes_the_harvest_exit_1(tmp_path: Path) -> None:
+    """An XPath that compiles but cannot be evaluated (an unknown function) fails the listing
+    in the spider: the run reports it and exits 1 (README "Exit codes")."""
+    with CmsSite("wordpress", host="127.0.0.90") as site:
+        specs = tmp_path / "specs"
+        specs.mkdir()
+        (specs / "cms-err.toml").write_text(SPEC.format(
+            family="err", base=site.base_url, listing=site.family.listing, links=site.family.article_links,
+            max_pages=3).replace("max_pages = 3", "max_pages = 3\nnext_page_xpath = \"//a[nosuch()]/@href\""),
+            encoding="utf-8")
+        proc = run_cli("harvest", "--sources-dir", str(specs), "--out", str(tmp_path / "out"), "--allow-private",
+                       "--workers", "0", "-s", "ROBOTSTXT_OBEY=0")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "spider-error" in proc.stdout

@@ -47,7 +47,7 @@ def exit_code_for(stats: dict[str, Any]) -> int:
         return EXIT_FAILURES
     if reason in ("shutdown", "cancelled"):
         return EXIT_INTERRUPTED
-    if stats.get("spider_exceptions_count") or stats.get("log_count/CRITICAL"):
+    if stats.get("spider_exceptions/count") or stats.get("log_count/CRITICAL"):  # Scrapy's key
         return EXIT_FAILURES
     if stats.get("response_received_count", 0) == 0 and not stats.get("distributed/worker"):
         return EXIT_FAILURES  # (one worker of a distributed crawl may get no work: the launcher checks the sum)

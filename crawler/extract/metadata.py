@@ -23,6 +23,7 @@ import re
 from urllib.parse import urlsplit
 from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.bylines import page_authors, split_names, wechat_account
@@ -317,6 +318,13 @@ def _plain(text: str) -> str:
 
 
 _LOGO_MARK = re.compile(r"logo|brand|site[-_]?(?:name|title)|sitename|masthead", re.I)
+# headline blocks of CMS templates without <h1>: class names that say "title"
+_TITLE_BLOCKS = etree.XPath(
+    "//*[self::div or self::td or self::p or self::span or self::strong][contains(concat(' ', "
+    "normalize-space(translate(@class, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')), ' '), "
+    "' title ') or @class='bt' or contains(@class, 'art_title') or contains(@class, 'article-title') or "
+    "contains(@class, 'news_title') or contains(@class, 'articleTitle') or @id='title' or @id='ivs_title']")
+_TITLE_CHARS = (6, 80)
 TITLE_AGREEMENT = 0.8   # share of a heading's character pairs that <title>/og:title must hold
 
 
@@ -378,7 +386,7 @@ def _title(tree: HtmlElement) -> tuple[str, set[str]]:
     core = _strip_site(raw_title, names, page_text, h1s) if raw_title else ""
     suffix = raw_title[len(core):] if core and core != raw_title and raw_title.startswith(core) else ""
     names.update(seg.strip() for seg in _SEP.split(suffix) if len(seg.strip()) >= 2)
-    og_title = _meta(tree, ("og:title", "twitter:title"))
+    og_title = _meta(tree, ("og:title", "twitter:title", "articletitle"))
     og = _strip_site(_plain(og_title), names, page_text, h1s) if og_title else ""
     refs = [r for r in dict.fromkeys((core, og)) if r and r not in names]
     raw_key = _key(raw_title)
@@ -400,9 +408,15 @@ def _title(tree: HtmlElement) -> tuple[str, set[str]]:
         return max(ranked)[-1], names
     if og:
         return og, names
-    if core:
+    if core and not (core in names or _is_site_name(core, declared, "", [])):
         return core, names
-    return next((text for el, text in headings if el.tag == "h1" and text and not _is_logo(el, text, names, declared)), ""), names
+    # the <title> names only the site (`湄潭县人民政府`): the page's own headline block
+    blocks = [(el, text) for el, text in headings if not _is_logo(el, text, names, declared)]
+    blocks += [(el, _plain(el.text_content())) for el in _TITLE_BLOCKS(tree)[:8]]
+    for el, text in blocks:
+        if _TITLE_CHARS[0] <= len(text) <= _TITLE_CHARS[1] and text != core and not _is_logo(el, text, names, declared):
+            return text, names
+    return core, names
 
 
 def _first(regex: re.Pattern[str], text: str) -> str | None:

@@ -225,3 +225,17 @@ def test_time_element_dates_the_article_not_the_feed() -> None:
             "<p>正文，说明情况。</p></body></html>")
     meta = meta_of(html)
     assert (meta.published, meta.date_source) == ("2024-05-20T14:05:02+08:00", "time")
+
+
+@pytest.mark.parametrize(("html", "expected"), [
+    # the <title> names only the site; TRS states the headline in ArticleTitle
+    ('<title>湄潭县人民政府</title><meta name="ArticleTitle" content="湄潭县开展适龄儿童疫苗查漏补种工作">'
+     "<body><p>正文</p></body>", "湄潭县开展适龄儿童疫苗查漏补种工作"),
+    # ... or only in a headline block of the template
+    ("<title>湄潭县卫生健康局</title><body><div class='logo'><h1>湄潭县卫生健康局</h1></div>"
+     "<td class='title'><font size=4><b>县疾控中心开展手足口病防治培训</b></font></td><p>正文</p></body>",
+     "县疾控中心开展手足口病防治培训"),
+    ("<title>湄潭县卫生健康局</title><body><p>正文</p></body>", "湄潭县卫生健康局"),
+])
+def test_site_only_title_gives_way_to_the_headline(html: str, expected: str) -> None:
+    assert meta_of(f"<html><head>{html}</html>").title == expected

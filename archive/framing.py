@@ -339,7 +339,14 @@ def resync_gzip(fh: BinaryIO, start: int) -> int | None:
         pos = cand + 1
 
 
-_PLAIN_RESYNC = re.compile(rb"\n(?=WARC/[01]\.\d+\r?\n)")
+_PLAIN_RESYNC = re.compile(rb"WARC/[01]\.\d+\r?\n")
+
+
+def _plausible_header(data: bytes) -> bool:
+    """A WARC version line followed by header lines naming a type and a length (or a header
+    block cut by the end of ``data``)."""
+    head = data.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0].lower()
+    return (b"\nwarc-type:" in head and b"\ncontent-length:" in head) or len(head) == len(data)
 
 
 def resync_plain(fh: BinaryIO, start: int, fmt: str) -> int | None:
@@ -359,9 +366,9 @@ def resync_plain(fh: BinaryIO, start: int, fmt: str) -> int | None:
                 if b"\n" in rest and is_arc_line(rest.split(b"\n", 1)[0]):
                     return base + match.end()
         else:
-            match = _PLAIN_RESYNC.search(buf)
-            if match:
-                return base + match.end()
+            for match in _PLAIN_RESYNC.finditer(buf):
+                if _plausible_header(buf[match.start():match.start() + 8192]):
+                    return base + match.start()
         carry = buf[-256:]
         pos += len(chunk)
 

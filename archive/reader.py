@@ -75,6 +75,10 @@ ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
 _DRAIN = 256 * 1024
 _DECODE_BLOCK = 64 * 1024  # compressed bytes per decode step: at most ~64 MiB out of a bomb before the cap check
 _MAX_HEADER_LINES = 10_000
+# bytes of non-record data tolerated after a record without digests before the next record
+# (warcio reads such records, warning "perhaps Content-Length is invalid"); more, or a digest
+# mismatch, and the record is damaged
+TRAILER_SLACK = 64
 
 
 @dataclass
@@ -112,6 +116,7 @@ class ArchivedRecord:
     source_format: str = "warc"            # "warc" or "arc" (converted by warcio)
     payload_length: int = 0                # bytes of the stored body (before content decoding)
     stored_digest: str | None = None       # sha1 of the stored body when the record has no payload digest
+    verified: bool | None = None           # True: its digests were checked and match; None: not checked
 
     def http_header(self, name: str, default: str | None = None) -> str | None:
         """First HTTP header called ``name`` (case-insensitive)."""
@@ -379,10 +384,12 @@ def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, op
                 continue
             block_end_member, _ = stream.locate(max(stream.tell() - 1, 0))
             if not _skip_trailer(stream):
-                yield _damage(name, rec_offset, f"bad Content-Length: {record.headers.get('Content-Length')} "
-                              "does not end at a record boundary", path, member)
-                _skip_to_record(stream)
-                continue
+                skipped = _skip_to_record(stream)
+                if not (record.verified or skipped <= TRAILER_SLACK):
+                    yield _damage(name, rec_offset, f"bad Content-Length: {record.headers.get('Content-Length')} "
+                                  "does not end at a record boundary", path, member)
+                    continue
+                yield _damage(name, rec_offset, _slack_note(record, skipped), path, member, lost=False)
             record.member_index = index
             if index > 0 or not (stream.at_boundary or stream.end_reason is not None):
                 record.addressable = False
@@ -433,15 +440,24 @@ def _skip_trailer(stream: GzipStream) -> bool:
     return starts_record(line)
 
 
-def _skip_to_record(stream: GzipStream) -> None:
-    """Drop lines up to the next record header (left unread), member boundary or the end."""
+def _skip_to_record(stream: GzipStream) -> int:
+    """Drop lines up to the next record header (left unread), member boundary or the end;
+    returns the bytes dropped."""
+    dropped = 0
     while True:
         line = stream.readline(MAX_LINE)
         if not line:
-            return
+            return dropped
         if starts_record(line):
             stream.unread(line)
-            return
+            return dropped
+        dropped += len(line)
+
+
+def _slack_note(record: ArchivedRecord, skipped: int) -> str:
+    why = "its digests match" if record.verified else f"at most {TRAILER_SLACK} bytes, as warcio reads it"
+    return (f"junk: {skipped} bytes between the end of this record's Content-Length "
+            f"({record.headers.get('Content-Length')}) and the next record; the record is kept ({why})")
 
 
 # ---------------------------------------------------------------------- plain WARC / ARC
@@ -497,17 +513,23 @@ def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
             continue
         end = fh.tell()
         following = _next_line(lines)
+        record.length = end - rec_offset
         if following and not starts_record(following):
-            yield _damage(name, rec_offset, f"bad Content-Length: {record.headers.get('Content-Length')} "
-                          "does not end at a record boundary", path, member)
-            nxt = resync_plain(fh, rec_offset + 1, fmt)
+            nxt = resync_plain(fh, end, fmt)
+            skipped = (nxt if nxt is not None else _size(fh)) - end
+            if record.verified or skipped <= TRAILER_SLACK:
+                yield _damage(name, rec_offset, _slack_note(record, skipped), path, member, lost=False)
+                yield record
+            else:
+                yield _damage(name, rec_offset, f"bad Content-Length: {record.headers.get('Content-Length')} "
+                              "does not end at a record boundary", path, member)
+                nxt = resync_plain(fh, rec_offset + 1, fmt)
             if nxt is None:
                 return
             fh.seek(nxt)
             continue
         if following:
             fh.seek(fh.tell() - len(following))
-        record.length = end - rec_offset
         yield record
 
 
@@ -666,6 +688,9 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
         if problems:
             kind = "block digest mismatch" if problems[0].startswith("block") else "payload digest mismatch"
             raise _Bad(f"{kind}: {problems[0]}", consumed=True)
+        verified = True if rec.digest_checker.passed else None
+    else:
+        verified = None
 
     payload, coding, decoded = dechunked, None, False
     if opts.decode and opts.keep:
@@ -704,7 +729,7 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
         concurrent_to=first.get("warc-concurrent-to"), http_statusline=statusline, http_method=method,
         content_encoding=coding, payload_decoded=decoded, path=path, member=member,
         source_format="arc" if known == "arc" else "warc", payload_length=stored_len,
-        stored_digest=stored_digest)
+        stored_digest=stored_digest, verified=verified)
 
 
 def _short(exc: BaseException) -> str:

@@ -188,6 +188,19 @@ def _lie_about_length(record: bytes, delta: int) -> bytes:
                   head, count=1) + sep + rest
 
 
+def _check_lie(items: list, offset: int, good: list, i: int, *, has_digest: bool, delta: int) -> None:
+    lost = [d.offset for d in items if isinstance(d, DamagedRecord) and d.lost]
+    notes = [d.offset for d in items if isinstance(d, DamagedRecord) and not d.lost]
+    records = [key(r) for r in items if isinstance(r, ArchivedRecord)]
+    if has_digest or delta > 0:  # a digest catches the lie; a longer block eats the next header
+        assert lost == [offset]
+        assert records == good[:i] + good[i + 1:]
+    else:  # a few bytes short, no digest to tell: kept with a note, as warcio reads it
+        assert lost == [] and notes == [offset]
+        assert records[:i] + records[i + 1:] == good[:i] + good[i + 1:]
+        assert records[i][2] == good[i][2][:delta] or records[i][0] == good[i][0]
+
+
 @pytest.mark.parametrize("delta", [-7, 9, 10**12])
 @pytest.mark.parametrize("path", MULTI_MEMBER, ids=lambda p: p.name)
 def test_lying_content_length_costs_only_its_record(tmp_path: Path, path: Path, delta: int) -> None:
@@ -195,18 +208,27 @@ def test_lying_content_length_costs_only_its_record(tmp_path: Path, path: Path, 
     plains = [zlib.decompress(p, zlib.MAX_WBITS | 16) for p in parts]
     good = [key(r) for r in our_records(path)]
     for i in range(1, len(parts)):
+        head = plains[i].partition(b"\r\n\r\n")[0]
+        has_digest = b"WARC-Block-Digest" in head and b"WARC-Type: revisit" not in head  # warcio checks no revisit
         # gzip: the lie stays inside its member
         data = b"".join(parts[:i]) + gzip.compress(_lie_about_length(plains[i], delta)) + b"".join(parts[i + 1:])
-        f = write(tmp_path, f"gz{i}.warc.gz", data)
-        items = list(iter_records(f))
-        assert [d.offset for d in items if isinstance(d, DamagedRecord) and d.lost] == [sum(map(len, parts[:i]))]
-        assert [key(r) for r in items if isinstance(r, ArchivedRecord)] == good[:i] + good[i + 1:]
+        items = list(iter_records(write(tmp_path, f"gz{i}.warc.gz", data)))
+        _check_lie(items, sum(map(len, parts[:i])), good, i, has_digest=has_digest, delta=delta)
         # plain: a lie reaches into the next records, which are found again
         plain = b"".join(plains[:i]) + _lie_about_length(plains[i], delta) + b"".join(plains[i + 1:])
-        f = write(tmp_path, f"plain{i}.warc", plain)
-        items = list(iter_records(f))
-        assert [d.offset for d in items if isinstance(d, DamagedRecord) and d.lost] == [sum(map(len, plains[:i]))]
-        assert [key(r) for r in items if isinstance(r, ArchivedRecord)] == good[:i] + good[i + 1:]
+        items = list(iter_records(write(tmp_path, f"plain{i}.warc", plain)))
+        _check_lie(items, sum(map(len, plains[:i])), good, i, has_digest=has_digest, delta=delta)
+
+
+def test_junk_after_a_verified_record_costs_nothing(tmp_path: Path) -> None:
+    path = ARCHIVES / "wget-1.21.3--eval-pages.warc.gz"
+    plains = [zlib.decompress(p, zlib.MAX_WBITS | 16) for p in members_of(path)]
+    good = [key(r) for r in our_records(path)]
+    junk = b"<<< 300 bytes of junk that is no record >>>" * 7
+    f = write(tmp_path, "junk.warc", plains[0] + plains[1] + junk + b"".join(plains[2:]))
+    items = list(iter_records(f))
+    assert [(d.offset, d.lost) for d in items if isinstance(d, DamagedRecord)] == [(len(plains[0]), False)]
+    assert [key(r) for r in items if isinstance(r, ArchivedRecord)] == good
 
 
 def _response_of(path: Path) -> bytes:

@@ -239,4 +239,5 @@ def test_demo_county_original_is_canonical_live_and_in_replays_in_either_order(t
         assert f"canonical {county['id']}" in report
     relinked = [json.loads(line) for line in (tmp_path / "repost-first" / "out" / "items.jsonl").read_text().splitlines()
                 if '"kind":"relink"' in line]
-    assert [(r["id"], r["duplicate_of"]) for r in relinked] == [(repost["id"], county["id"])]
+    mine = [(r["id"], r["duplicate_of"]) for r in relinked if {r["id"], r["duplicate_of"]} & {repost["id"], county["id"]}]
+    assert mine == [(repost["id"], county["id"])]   # (other clusters move too when the crawl met a repost first)

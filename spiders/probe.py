@@ -10,9 +10,10 @@ first article's title, date and the start of its text (the same extraction as a 
 and suggests an `article_links` regex when none is given.
 
 It follows up to `--max-pages` listing pages (default: the entry's `max_pages`, else 3) one
-at a time like the spider, with plain GET requests, an honest User-Agent, `--timeout` seconds
-per request and the crawler's address guard (`--allow-private` to reach private/loopback
-addresses). It writes nothing. Exit codes: 0 articles found, 1 the listing is unreachable or
+at a time like the spider, with plain GET requests, an honest User-Agent, the host's
+robots.txt, `--delay` seconds between requests (default: the source's `download_delay`, else
+1), `--timeout` seconds per request and the crawler's address guard (`--allow-private` to
+reach private/loopback addresses). It writes nothing. Exit codes: 0 articles found, 1 the listing is unreachable or
 shows no article link (a person must look), 2 bad arguments or an unknown source.
 """
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import re
 import socket
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -65,9 +67,20 @@ class _Guard(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def web_fetcher(*, allow_private: bool, timeout: float, user_agent: str) -> Fetch:
-    """GET over the network with the crawler's address rule (`crawler.security.guard`)."""
+class RobotsDisallowed(urllib.error.URLError):
+    """robots.txt forbids the URL for our User-Agent."""
+
+
+def web_fetcher(*, allow_private: bool, timeout: float, user_agent: str, delay: float = 1.0) -> Fetch:
+    """GET over the network the way the crawler would: its address rule
+    (`crawler.security.guard`), the host's robots.txt (Protego, as Scrapy's middleware) and
+    `delay` seconds between two requests."""
+    from protego import Protego
+
     from crawler.security.guard import is_forbidden_ip
+
+    robots: dict[str, Protego | None] = {}
+    last = [0.0]
 
     def check(url: str) -> None:
         parts = urlsplit(url)
@@ -86,8 +99,11 @@ def web_fetcher(*, allow_private: bool, timeout: float, user_agent: str) -> Fetc
 
     opener = urllib.request.build_opener(_Guard(check))
 
-    def fetch(url: str) -> Page:
+    def get(url: str) -> Page:
         check(url)
+        wait = last[0] + delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
         request = urllib.request.Request(url, headers={"User-Agent": user_agent, "Accept-Encoding": "identity"})
         try:
             with opener.open(request, timeout=timeout) as answer:
@@ -95,6 +111,19 @@ def web_fetcher(*, allow_private: bool, timeout: float, user_agent: str) -> Fetc
                             answer.read(MAX_BODY))
         except urllib.error.HTTPError as exc:
             return Page(url, exc.code, exc.headers.get("Content-Type", "") if exc.headers else "", b"")
+        finally:
+            last[0] = time.monotonic()
+
+    def fetch(url: str) -> Page:
+        parts = urlsplit(url)
+        root = f"{parts.scheme}://{parts.netloc}"
+        if root not in robots:
+            answer = get(root + "/robots.txt")
+            robots[root] = Protego.parse(_decode(answer)) if answer.status == 200 else None
+        rules = robots[root]
+        if rules is not None and not rules.can_fetch(url, user_agent):
+            raise RobotsDisallowed(f"robots.txt of {root} disallows it for {user_agent!r}")
+        return get(url)
 
     return fetch
 
@@ -211,7 +240,8 @@ def probe_listing(url: str, fetch: Fetch, *, article_links: str | None, paginati
         try:
             page = fetch(next_url)
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            print(f"page {page_no}  {next_url}: unreachable: {getattr(exc, 'reason', exc)}", file=out)
+            why = "not fetched" if isinstance(exc, RobotsDisallowed) else "unreachable"
+            print(f"page {page_no}  {next_url}: {why}: {getattr(exc, 'reason', exc)}", file=out)
             break
         if page.status != 200:
             print(f"page {page_no}  {next_url}: HTTP {page.status}", file=out)
@@ -257,7 +287,8 @@ def probe_listing(url: str, fetch: Fetch, *, article_links: str | None, paginati
         try:
             page = fetch(found[0])
         except (urllib.error.URLError, OSError, ValueError) as exc:
-            print(f"article  {found[0]}: unreachable: {getattr(exc, 'reason', exc)}", file=out)
+            why = "not fetched" if isinstance(exc, RobotsDisallowed) else "unreachable"
+            print(f"article  {found[0]}: {why}: {getattr(exc, 'reason', exc)}", file=out)
             return EXIT_OK
         summary = _article_summary(page) if page.status == 200 else f"HTTP {page.status}"
         print(f"article  {found[0]}", file=out)
@@ -273,7 +304,7 @@ def probe_listing(url: str, fetch: Fetch, *, article_links: str | None, paginati
 def run_probe(target: str, *, url: str | None = None, article_links: str | None = None,
               pagination: str | None = None, max_pages: int | None = None, sources_dir: Path | None = None,
               allow_private: bool = False, timeout: float = 20.0, user_agent: str | None = None,
-              out: TextIO | None = None) -> int:
+              delay: float | None = None, out: TextIO | None = None) -> int:
     """Probe a listing URL, a source, a saved page or a WARC; prints the findings (to `out`,
     default stdout), returns the exit code. Raises ProbeError for bad arguments."""
     out = out or sys.stdout
@@ -291,7 +322,8 @@ def run_probe(target: str, *, url: str | None = None, article_links: str | None 
         except ValidationError as exc:
             raise ProbeError(f"--pagination {pagination!r}: {exc.errors()[0]['msg']}") from None
     agent = user_agent or f"healthcrawl/{__version__} (archival crawler for research; probe)"
-    web = web_fetcher(allow_private=allow_private, timeout=timeout, user_agent=agent)
+    web = web_fetcher(allow_private=allow_private, timeout=timeout, user_agent=agent,
+                      delay=1.0 if delay is None else delay)
     path = Path(target)
     if target.startswith(("http://", "https://")):
         print(f"listing  {target}", file=out)
@@ -327,6 +359,9 @@ def run_probe(target: str, *, url: str | None = None, article_links: str | None 
     if target not in specs:
         raise ProbeError(f"{target!r} is no URL, file or source (known sources: {', '.join(sorted(specs))})")
     spec = specs[target]
+    if delay is None:   # the source's own politeness
+        web = web_fetcher(allow_private=allow_private, timeout=timeout, user_agent=agent,
+                          delay=spec.politeness.download_delay)
     if not spec.listing:
         print(f"source   {spec.name}: no [[listing]] entry (sitemaps and feeds are not probed)", file=out)
         return EXIT_OK

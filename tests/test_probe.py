@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import REPO
@@ -17,7 +18,7 @@ from spiders.probe import suggest_article_links
 
 
 def probe(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(["probe", *args])
+    code = main(["probe", "--delay", "0", *args])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -115,6 +116,22 @@ def test_probe_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
         port = site.base_url
     code, out, _ = probe(capsys, port + "/xwzx/gzdt/index.html", "--allow-private", "--timeout", "2")
     assert code == 1 and "unreachable" in out
+
+
+def test_probe_obeys_robots_txt_and_waits_between_requests(capsys: pytest.CaptureFixture[str], static_sites: Any) -> None:
+    import time
+
+    fam = build("hexo")
+    pages = {"/robots.txt": ("text/plain", b"User-agent: *\nDisallow: /page/\n"), "/": fam.pages["/"]}
+    site = static_sites("127.0.0.1", pages)
+    started = time.monotonic()
+    code = main(["probe", site.base_url + "/", "--allow-private", "--delay", "0.4", "--max-pages", "3"])
+    out = capsys.readouterr().out
+    assert "page 2  " in out and "disallows it" in out          # /page/2/ is not fetched
+    assert site.requests == ["/robots.txt", "/"] + [p for p in site.requests[2:] if not p.startswith("/page/")]
+    assert not any(p.startswith("/page/") for p in site.requests)
+    assert time.monotonic() - started >= 0.4 * (len(site.requests) - 1)
+    assert code == 0                                             # page 1's articles were found
 
 
 def test_suggestion_generalises_dates_and_ids() -> None:

@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-pages", type=_positive, default=None, help="listing pages to follow (default: spec's, else 3)")
     p.add_argument("--sources-dir", type=Path, default=None)
     p.add_argument("--timeout", type=float, default=20.0, help="seconds per request")
+    p.add_argument("--delay", type=float, default=None, help="seconds between requests (default: the source's, else 1)")
     p.add_argument("--allow-private", action="store_true",
                    help="allow connections to private/loopback addresses (off by default)")
     return parser
@@ -298,7 +299,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     try:
         return run_probe(args.target, url=args.url, article_links=args.article_links, pagination=args.pagination,
                          max_pages=args.max_pages, sources_dir=args.sources_dir, allow_private=args.allow_private,
-                         timeout=args.timeout)
+                         timeout=args.timeout, delay=args.delay)
     except ProbeError as exc:
         raise UsageError(f"healthcrawl probe: {exc}") from None
 

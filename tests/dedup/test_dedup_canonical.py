@@ -307,3 +307,58 @@ def test_traditional_hong_kong_copy_links_to_the_mainland_original_and_back(tmp_
         assert link(dedup, county) is None
         assert link(dedup, earlier) is None
         assert dedup.clusters()[0].canonical_id == earlier.id
+
+
+_MOVER = """
+import json, sys
+from crawler.dedup import DedupSettings, Deduplicator
+from crawler.pages.process import content_hash
+from crawler.store.jsonl import JsonLinesWriter
+body = sys.argv[2]
+dedup = Deduplicator(sys.argv[1], DedupSettings())
+items = JsonLinesWriter(sys.argv[1] + "/items.jsonl", fsync_every=1)
+i = 0
+while True:                      # every copy is older than the one before: each check moves the canonical
+    text = f"第{i % 3}稿。" + body
+    item_id = f"{i:016x}"
+    verdict = dedup.check(item_id, f"http://e{i}.cn/", text, content_hash(text), site=f"e{i}.cn",
+                          published=f"{2020 - i // 12:04d}-{12 - i % 12:02d}-01", url=f"http://e{i}.cn/")
+    items.write(json.dumps({"id": item_id, "duplicate_of": verdict.duplicate_of}))
+    dedup.commit()
+    i += 1
+    if i == 30:
+        print("moving", flush=True)
+"""
+
+
+def test_kill_9_at_any_moment_leaves_old_or_new_links_and_every_member(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    for delay in (0.0, 0.05, 0.13):
+        folder = tmp_path / str(delay)
+        folder.mkdir()
+        proc = subprocess.Popen([sys.executable, "-c", _MOVER, str(folder), "\n".join(BODY)], stdout=subprocess.PIPE,
+                                cwd=Path(__file__).resolve().parents[2])
+        try:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == b"moving"
+            time.sleep(delay)
+        finally:
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+        lines = (folder / "items.jsonl").read_bytes().splitlines()
+        assert all(json.loads(line) for line in lines if line.strip())       # no torn line survives a reopen
+        with Deduplicator(folder, DedupSettings()) as dedup:                 # the next run: drains the outbox
+            indexed = {m.item_id: c.canonical_id for c in dedup.clusters(min_size=1) for m in c.members}
+        items = list(iter_items([folder / "items.jsonl"]))
+        ids = [i["id"] for i in items]
+        assert len(ids) == len(set(ids)) >= 30                               # every member, once
+        for item in items:
+            if item["id"] not in indexed:                                    # written, not committed (reconciled by the store)
+                assert item["id"] == ids[-1]
+                continue
+            want = None if indexed[item["id"]] == item["id"] else indexed[item["id"]]
+            assert item["duplicate_of"] == want, (delay, item)

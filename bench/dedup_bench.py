@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from corpus import CorpusArticle, generate  # noqa: E402
 
 from crawler.dedup import DedupSettings, Deduplicator  # noqa: E402
+from crawler.dedup.canonical import rank_key  # noqa: E402
 from crawler.dedup.index import DedupIndex  # noqa: E402
 from crawler.dedup.minhash import band_keys, compact, normalise_for_shingling  # noqa: E402
 from crawler.pages.process import content_hash  # noqa: E402
@@ -162,10 +163,12 @@ def synthetic_size(n: int, settings: DedupSettings, template: list[CorpusArticle
                     t0 = time.perf_counter()
                     index.candidates(keys)
                     query_times.append(time.perf_counter() - t0)
+                url = f"{a.url[:-5]}_{i}.html"
                 mid = index.add_member(
                     f"{i:016x}", canonical_id=None, kind="new", similarity=None,
                     content_key=int(rng.integers(-(2**63), 2**63 - 1)), site=a.site,
-                    published=a.published, url=f"{a.url[:-5]}_{i}.html", title=a.title, sig=compact(sig),
+                    published=a.published, url=url, title=a.title, sig=compact(sig),
+                    rank=rank_key(a.published, "2024-01-01T00:00:00+00:00", url),
                 )
                 index.add_bands(mid, keys)
             index.commit()

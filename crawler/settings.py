@@ -39,6 +39,8 @@ from crawler import __version__  # the package metadata's version, written once 
 BOT_NAME = "healthcrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl` checks `-a source=` first and exits with healthcrawl's codes (crawler.runs.commands)
+COMMANDS_MODULE = "crawler.runs.commands"
 
 HEALTHCRAWL_CONTACT = "https://github.com/healthcrawl/healthcrawl"
 USER_AGENT = f"healthcrawl/{__version__} (archival crawler for research; +{HEALTHCRAWL_CONTACT})"
@@ -168,4 +170,4 @@ DISTRIBUTED_REDIS_BACKOFF_MAX = 8.0
 DISTRIBUTED_REDIS_TIMEOUT = 10.0
 
 FEED_EXPORT_ENCODING = "utf-8"
-LOG_LEVEL = "INFO"
+LOG_LEVEL = "WARNING"  # Scrapy's INFO log only when asked (-L INFO); the progress view and report tell the rest

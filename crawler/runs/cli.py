@@ -46,6 +46,28 @@ def _positive(value: str) -> int:
     return number
 
 
+def _port(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {value!r}") from None
+    if not 1 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {value!r}")
+    return number
+
+
+def require_extra(module: str, extra: str, what: str) -> None:
+    """Raise UsageError naming the `[extra]` to install when `module` cannot be imported."""
+    import importlib
+
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or module
+        raise UsageError(f"{what} needs the [{extra}] extra (module {missing!r} is missing): "
+                         f"pip install 'healthcrawl[{extra}]'") from None
+
+
 def _common_crawl(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--out", type=Path, default=Path(default_out), help=f"output folder (default: {default_out})")
     p.add_argument("--allow-private", action="store_true",
@@ -62,17 +84,21 @@ def _settings_option(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from crawler import __version__
+
     parser = _Parser(prog="healthcrawl", description="Archival crawler for regional Chinese health news.")
+    parser.add_argument("--version", action="version", version=f"healthcrawl {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     p = sub.add_parser("demo", help="crawl the bundled offline demo site")
     _common_crawl(p, "demo-output")
-    p.add_argument("--port", type=int, default=8765,
-                   help="port of the demo server (default 8765; keep it the same between runs into one folder)")
+    p.add_argument("--port", type=_port, default=None,
+                   help="port of the demo server (default: the one remembered in the output folder, else 8765 "
+                        "or a free one); URLs, and with them the seen-store, depend on it")
     p.add_argument("--generation", type=int, default=1, help=argparse.SUPPRESS)
 
     p = sub.add_parser("serve-demo", help="serve the demo site on 127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--port", type=_port, default=8765)
     p.add_argument("--generation", type=int, default=1)
 
     p = sub.add_parser("crawl", help="archive and extract a site from start URLs")
@@ -141,6 +167,9 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides[name.strip()] = value
     if getattr(args, "allow_private", False):
         overrides["GUARD_ALLOW_PRIVATE"] = True
+    if getattr(args, "redis_url", None):
+        for module in ("redis", "scrapy_redis"):
+            require_extra(module, "redis", f"healthcrawl {args.command} --redis-url")
     if getattr(args, "workers", None) is not None and not getattr(args, "redis_url", None):
         overrides["EXTRACT_WORKERS"] = args.workers
     return overrides
@@ -248,6 +277,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     missing = [str(p) for p in args.items if not p.is_file()]
     if missing:
         raise UsageError(f"healthcrawl export: no such items file: {', '.join(missing)}")
+    if args.format == "parquet":
+        require_extra("pyarrow.parquet", "export", "healthcrawl export --format parquet")
     count = export(list(args.items), args.format, args.out)
     print(f"exported {count} items to {args.out}")
     return EXIT_OK
@@ -273,7 +304,10 @@ def cmd_wacz(args: argparse.Namespace) -> int:
 def cmd_dedup_report(args: argparse.Namespace) -> int:
     from crawler.dedup import dedup_report
 
-    print(dedup_report(args.out))
+    try:
+        print(dedup_report(args.out))
+    except FileNotFoundError as exc:
+        raise UsageError(f"healthcrawl dedup-report: {exc} (is --out {args.out} a crawl's output folder?)") from None
     return EXIT_OK
 
 

@@ -1,7 +1,9 @@
 """`healthcrawl demo`: the whole job on the bundled offline site.
 
-Takes the output folder's lock, serves `crawler.demo` on 127.0.0.1 (fixed port, default 8765,
-so that URLs — and with them the seen-store — stay the same from one run to the next),
+Takes the output folder's lock, serves `crawler.demo` on 127.0.0.1 on one port per output
+folder, so that URLs — and with them the seen-store — stay the same from one run to the next:
+`--port`, else the port remembered in `OUT/.demo-port`, else 8765 or, when that is taken, a free
+one; the port used is remembered in `OUT/.demo-port`,
 renders the demo source specs (`crawler/demo_specs/*.toml`, `{{BASE}}` → the server's URL)
 into `OUT/.demo-specs/`, and runs the ordinary harvest over them: the same spiders, pipeline,
 WARC capture, dedup and report as a real harvest. Run twice into one folder, the second run
@@ -20,6 +22,28 @@ from crawler.runs.harvest import EXIT_FAILURES, RunOutcome, run_crawl
 
 DEMO_SPECS = Path(__file__).parents[1] / "demo_specs"
 DEMO_PORT = 8765
+PORT_FILE = ".demo-port"
+
+
+def remembered_port(out: Path) -> int | None:
+    """The port the demo of this output folder was served on before (`OUT/.demo-port`), if any."""
+    try:
+        return int((out / PORT_FILE).read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _start_server(out: Path, port: int | None, generation: int) -> Any:
+    """The demo server on `port`, else the remembered one, else DEMO_PORT or any free port."""
+    from crawler.demo.server import DemoServer
+
+    wanted = port if port is not None else remembered_port(out)
+    if wanted is not None:
+        return DemoServer(port=wanted, generation=generation).start()
+    try:
+        return DemoServer(port=DEMO_PORT, generation=generation).start()
+    except OSError:
+        return DemoServer(port=0, generation=generation).start()
 
 
 def render_specs(base_url: str, target: Path) -> Path:
@@ -33,9 +57,7 @@ def render_specs(base_url: str, target: Path) -> Path:
 
 
 def run_demo(out: Path, *, overrides: dict[str, Any] | None = None, generation: int = 1,
-             redis_url: str | None = None, workers: int | None = None, port: int = DEMO_PORT) -> RunOutcome:
-    from crawler.demo.server import DemoServer
-
+             redis_url: str | None = None, workers: int | None = None, port: int | None = None) -> RunOutcome:
     settings = {
         "GUARD_ALLOW_PRIVATE": True,
         "AUTOTHROTTLE_ENABLED": False,
@@ -46,10 +68,13 @@ def run_demo(out: Path, *, overrides: dict[str, Any] | None = None, generation: 
     try:
         with output_lock(out):
             try:
-                server = DemoServer(port=port, generation=generation).start()
+                server = _start_server(out, port, generation)
             except OSError as exc:
+                wanted = port if port is not None else remembered_port(out)
+                why = "given with --port" if port is not None else f"remembered in {out / PORT_FILE}"
                 return RunOutcome(EXIT_FAILURES, summary=f"healthcrawl demo: cannot serve the demo site on "
-                                                         f"127.0.0.1:{port}: {exc.strerror}")
+                                                         f"127.0.0.1:{wanted} ({why}): {exc.strerror}")
+            (out / PORT_FILE).write_text(f"{server.port}\n", encoding="ascii")
             base_url = server.base_url
             try:
                 specs = render_specs(server.base_url, out / ".demo-specs")

@@ -11,8 +11,10 @@ fields of our metadata record about it) for every page worth re-extracting:
 * **Own files**: the captures the live crawl offered to extraction, in the order of the
   metadata records that refer to them (``WARC-Refers-To``, or ``WARC-Concurrent-To``), which is
   the order the crawl processed them. A file that ends early or holds a lost record still gives
-  every complete capture before the damage: the HTML 200 responses after the last one a
-  metadata record claimed (their metadata records were lost) are yielded with no fields.
+  every complete capture before the damage: the HTML 200 responses no metadata record claimed
+  (the last ``PENDING_LIMIT``; their metadata may have been lost) are yielded at the end of the
+  file, as a foreign file's would be, with the source fields (``SOURCE_FIELDS``) of the last
+  claimed page of the same host.
 * **Foreign files**: every HTML 200 response, and every revisit whose original is one, in file
   order.
 * **Revisits** (identical-payload-digest and server-not-modified) are resolved through
@@ -33,6 +35,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from urllib.parse import urlsplit
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -55,6 +58,7 @@ logger = logging.getLogger("archive.captures")
 OWN_SOFTWARE = "healthcrawl"
 HTML_TYPES = ("text/html", "application/xhtml")
 PENDING_LIMIT = 512
+SOURCE_FIELDS = ("source_name", "source_region", "min_relevance")  # what a recovered capture inherits
 _PRODUCT = re.compile(r"[\s/;(]")
 
 Where = tuple[int, int, int]  # (file number, offset, member index)
@@ -122,6 +126,7 @@ class CaptureReader:
         self.by_digest: dict[str, Where] = {}
         self.by_url: dict[str, list[tuple[str, Where]]] = {}
         self._waiting: list[tuple[Where, bool, dict[str, Any]]] = []
+        self._host_fields: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ damage
     def _damage(self, damage: DamagedRecord) -> None:
@@ -235,8 +240,6 @@ class CaptureReader:
         own: bool | None = None
         member: str | None = None
         pending: OrderedDict[str, ArchivedRecord] = OrderedDict()  # own: responses not yet claimed
-        claimed_upto = -1       # position (in `order`) of the last response a metadata record claimed
-        order: dict[str, int] = {}
         damaged = False
         for item in iter_records(path, max_body=self.max_body):
             if isinstance(item, DamagedRecord):
@@ -246,10 +249,9 @@ class CaptureReader:
             self.records += 1
             if item.member != member:  # a new WACZ member is a new WARC file
                 if own and damaged:
-                    yield from self._tail(pending, order, claimed_upto)
-                member, own, damaged, claimed_upto = item.member, None, False, -1
+                    yield from self._tail(pending)
+                member, own, damaged = item.member, None, False
                 pending.clear()
-                order.clear()
             kind = item.rec_type
             if kind == "warcinfo":
                 if own is None:
@@ -259,7 +261,6 @@ class CaptureReader:
                 self._remember(item)
                 if own:
                     pending[item.record_id] = item
-                    order[item.record_id] = len(order)
                     while len(pending) > PENDING_LIMIT:
                         pending.popitem(last=False)
                 elif kind == "revisit" or is_html_200(item):
@@ -279,20 +280,24 @@ class CaptureReader:
                     target = self._load(self.by_id[target_id])
                 if target is None:
                     continue
-                claimed_upto = max(claimed_upto, order.get(target_id, -1))
+                self._host_fields[_host(target.url)] = {k: v for k, v in fields.items() if k in SOURCE_FIELDS}
                 capture = self._resolved(target, fields, True)
                 if capture is not None:
                     yield capture
         if own and damaged:
-            yield from self._tail(pending, order, claimed_upto)
+            yield from self._tail(pending)
 
-    def _tail(self, pending: OrderedDict[str, ArchivedRecord], order: dict[str, int],
-              claimed_upto: int) -> Iterator[Capture]:
-        """A damaged own file: the HTML 200 responses after the last claimed one, whose
-        metadata records were lost with the damage."""
-        for record_id, record in list(pending.items()):
-            if order.get(record_id, -1) > claimed_upto and record.rec_type == "response" and is_html_200(record):
-                logger.warning("replaying %s (%s at offset %d) without its metadata record, lost to damage",
+    def _tail(self, pending: OrderedDict[str, ArchivedRecord]) -> Iterator[Capture]:
+        """A damaged own file: every HTML 200 response still waiting for its metadata record
+        (the last ``PENDING_LIMIT``), whose record may have been lost with the damage — read as
+        a foreign file would be, with the source fields of the last claimed page of its host."""
+        for record in list(pending.values()):
+            if record.rec_type == "response" and is_html_200(record):
+                logger.warning("replaying %s (%s at offset %d) without its metadata record: the file is damaged",
                                record.url, record.path, record.offset)
-                yield Capture(record, record, {}, True)
+                yield Capture(record, record, dict(self._host_fields.get(_host(record.url), {})), True)
         pending.clear()
+
+
+def _host(url: str | None) -> str:
+    return urlsplit(url or "").netloc.lower()

@@ -198,3 +198,47 @@ def _atomic_write(target: Path, lines: Iterable[str]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def indexed_filenames(index_path: str | Path) -> set[str] | None:
+    """The ``filename`` of every line of a CDXJ index; None when the index is torn or damaged
+    (a last line without its newline, or a line that is not ``SURT TIMESTAMP {json}``), so
+    that it must be rebuilt. A missing index holds no file."""
+    index = Path(index_path)
+    if not index.exists():
+        return set()
+    names: set[str] = set()
+    with open(index, "rb") as fh:
+        for raw in fh:
+            if not raw.endswith(b"\n"):
+                return None
+            parts = raw.split(b" ", 2)
+            if len(parts) != 3 or not parts[1].isdigit():
+                return None
+            try:
+                entry = json.loads(parts[2])
+            except ValueError:
+                return None
+            if not isinstance(entry, dict) or not isinstance(entry.get("filename"), str):
+                return None
+            names.add(entry["filename"])
+    return names
+
+
+def reconcile_index(warc_dir: str | Path, index_path: str | Path | None = None) -> tuple[list[Path], bool]:
+    """Bring ``index.cdxj`` up to date with the closed WARC files of ``warc_dir``: merge the
+    files it misses (a run killed between closing a file and indexing it), or rebuild it when
+    it is lost or torn. Returns ``(files that were not indexed, rebuilt?)``; a file with no
+    indexable record counts as not indexed (it adds nothing)."""
+    warc_dir = Path(warc_dir)
+    index = Path(index_path) if index_path else warc_dir / INDEX_NAME
+    files = [p for p in iter_warc_paths([warc_dir]) if not p.name.lower().endswith(".wacz")]
+    known = indexed_filenames(index)
+    if known is None:
+        logger.warning("archive: %s is torn or damaged; rebuilding it from %d WARC files", index, len(files))
+        write_index(warc_dir, index)
+        return files, True
+    missing = [p for p in files if p.name not in known]
+    if missing:
+        merge_into_index(index, missing)
+    return missing, False

@@ -295,7 +295,13 @@ class GzipStream:
             self._damaged_next = GzipDamage(end, f"bad gzip data in the member at offset {end}: {exc}")
             self.dec = None
             return
-        if starts_record(first):
+        if not first.strip(b"\r\n") and not dec.eof:
+            # the file ends before the next member says anything: a cut member; the record
+            # before it is complete, advance() reports the cut one
+            self.at_boundary = True
+            self._damaged_next = GzipDamage(end, f"file ends inside the gzip member at offset {end}", truncated=True)
+            self.dec = None
+        elif starts_record(first):
             self.at_boundary = True
             self._next = (dec, first, end)
             self.dec = None

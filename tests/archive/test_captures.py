@@ -176,3 +176,17 @@ def test_own_file_as_whole_file_gzip_and_inside_a_wacz(tmp_path: Path) -> None:
     assert [c.own for c in caps] == [False, False] + [True] * 4
     assert [(c.record.url, c.fields["n"], c.payload.payload) for c in caps if c.own] == expected
     assert {c.record.member for c in caps} == {"archive/a-foreign.warc.gz", f"archive/{path.name}"}
+
+
+def test_cut_between_out_of_order_metadata_keeps_the_earlier_capture(tmp_path: Path) -> None:
+    path, refs = own_file(tmp_path)
+    data = path.read_bytes()
+    records = [r for r in iter_records(path) if isinstance(r, ArchivedRecord)]
+    # metadata for 3 is written before metadata for 2: cut just after the first of the two
+    meta3 = next(r for r in records if r.rec_type == "metadata" and r.refers_to == refs[3].record_id)
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(data[:meta3.offset + meta3.length + 30])
+    caps = list(CaptureReader().captures([cut]))
+    assert [(c.record.url, c.fields.get("n")) for c in caps] == [
+        (URL.format(1), 1), (URL.format(0), 0), (URL.format(3), 3), (URL.format(2), None)]
+    assert caps[-1].fields == {"source_name": "s"} and caps[-1].payload.payload == HTML

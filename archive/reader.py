@@ -57,7 +57,6 @@ from archive.framing import (
     GzipDamage,
     GzipStream,
     damaged_member_at,
-    find_next,
     is_padding,
     resync_gzip,
     resync_plain,
@@ -249,12 +248,12 @@ def read_record_at(path: str | Path, offset: int, *, max_body: int = DEFAULT_MAX
     with open(path, "rb") as fh:
         if member is not None:
             window = _wacz_member(fh, path, member)
-            yield_from = _read_at(window, path, Path(member).name, member, offset, member_index, opts)
+            item = _read_at(window, path, Path(member).name, member, offset, member_index, opts)
         else:
-            yield_from = _read_at(fh, path, path.name, None, offset, member_index, opts)
-    if isinstance(yield_from, DamagedRecord):
-        raise DamagedRecordError(yield_from)
-    return yield_from
+            item = _read_at(fh, path, path.name, None, offset, member_index, opts)
+    if isinstance(item, DamagedRecord):
+        raise DamagedRecordError(item)
+    return item
 
 
 # ---------------------------------------------------------------------- options
@@ -300,7 +299,7 @@ def _iter_file(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str
     if fmt == "gzip":
         yield from _iter_gzip(fh, path, name, member, start, opts)
     else:
-        yield from _iter_plain(fh, path, name, member, fmt, start, opts)
+        yield from _walk_plain(fh, path, name, member, fmt, start, opts)
 
 
 def _size(fh: BinaryIO) -> int:
@@ -479,11 +478,6 @@ class _Lines:
 
     def close(self) -> None:
         """The file belongs to the caller."""
-
-
-def _iter_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str, start: int,
-                opts: _Opts) -> Iterator[Item]:
-    yield from _walk_plain(fh, path, name, member, fmt, start, opts)
 
 
 def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str, start: int, opts: _Opts, *,
@@ -816,6 +810,6 @@ def _decode_one(body: bytes, coding: str, cap: int) -> bytes | None:
 
 __all__ = [
     "ARCHIVE_SUFFIXES", "DEFAULT_MAX_BODY", "HEADER_ALLOWANCE", "ArchivedRecord", "DamagedRecord",
-    "DamagedRecordError", "file_format", "find_next", "is_archive_name", "iter_records", "iter_warc_paths",
+    "DamagedRecordError", "file_format", "is_archive_name", "iter_records", "iter_warc_paths",
     "read_record_at", "wacz_members",
 ]

@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from crawler.extract.decode import decode_body
+from crawler.extract.metadata import usable_url
 from crawler.exceptions import BadUrl
 
 __all__ = ["BadUrl", "FORMATS", "page_identity", "stated_url", "render"]
@@ -34,13 +35,13 @@ _ATTR = re.compile(r"""([a-zA-Z_:.-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))
 
 
 def _check(url: str) -> str:
-    parts = urlsplit(url.strip())
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise BadUrl(f"bad --url {url!r}: an absolute http(s) URL is needed (scheme and host)")
     try:
+        parts = urlsplit(url.strip())
         parts.port
     except ValueError as exc:
         raise BadUrl(f"bad --url {url!r}: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise BadUrl(f"bad --url {url!r}: an absolute http(s) URL is needed (scheme and host)")
     return url.strip()
 
 
@@ -55,7 +56,7 @@ def stated_url(body: bytes) -> str | None:
             canonical = canonical or attrs.get("href")
         elif (attrs.get("property") or attrs.get("name") or "").lower() == "og:url":
             og = og or attrs.get("content")
-    for candidate in (canonical, og):
+    for candidate in (usable_url(canonical), usable_url(og)):
         if candidate:
             parts = urlsplit(candidate)
             if parts.scheme.lower() in ("http", "https") and parts.hostname:

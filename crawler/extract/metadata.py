@@ -279,7 +279,8 @@ def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
     title, site_names = _title(tree)
     meta.title = front.get("title") or title
     canonical = tree.find(".//link[@rel='canonical']")
-    meta.canonical_url = (canonical.get("href") if canonical is not None else None) or _meta(tree, ("og:url",))
+    meta.canonical_url = usable_url(canonical.get("href") if canonical is not None else None) or \
+        usable_url(_meta(tree, ("og:url",)))
 
     for candidate, where in ((_meta(tree, _DATE_META), "meta"), (_first(_WECHAT_CT, html), "script"),
                              (front.get("date"), "front-matter")):
@@ -311,6 +312,20 @@ def page_level_authors(tree: HtmlElement, meta: PageMeta) -> list[str]:
     """Authors named by meta tags or unlabelled author blocks (`bylines.page_authors`), for a
     page whose own bylines name nobody; the site's names never count."""
     return page_authors(tree, meta.site_names)[0]
+
+
+def usable_url(value: str | None) -> str | None:
+    """`value` stripped when it parses as a URL (a page may state `http://[::1` or a port of
+    letters as its canonical URL), else None."""
+    value = (value or "").strip()
+    if not value or any(ch in value for ch in "\x00\r\n\t"):
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port
+    except ValueError:
+        return None
+    return value
 
 
 def _plain(text: str) -> str:

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.extract import Extraction, Extractor, NotAnArticle, extract_page
+from crawler.pages.process import CapturedPage, process_page
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
 EX = Extractor()
@@ -53,6 +54,7 @@ def real_pages() -> tuple[bytes, ...]:
 
 
 def _check(body: bytes, headers: dict[str, str] | None = None) -> None:
+    """extract_page, then process_page (the item the crawl, replay and the CLI make of it)."""
     try:
         got = extract_page(body, url=URL, headers=headers or {}, extractor=EX)
     except NotAnArticle as exc:
@@ -62,6 +64,9 @@ def _check(body: bytes, headers: dict[str, str] | None = None) -> None:
     assert isinstance(got.text, str) and got.text.strip()
     assert isinstance(got.title, str)
     assert "\x00" not in got.text
+    item = process_page(CapturedPage(url=URL, status=200, headers=headers or {}, body=body,
+                                     fetched_at="2026-01-01T00:00:00+00:00"), EX)
+    assert item.text == got.text and len(item.id) == 16
 
 
 _HAN = "医院卫生健康委员会通知发布日期记者编辑作者县乡村疫苗接种服务群众。，：（）"
@@ -75,7 +80,8 @@ _SNIPPETS = [
     "<script>", "</script>", "<style>", "<svg>", "<math>", "<select><option>", "<textarea>", "<font size=3>",
     "<li>", "<ul>", "<section>", "<a href='javascript:'>", "<img src=x>", "&#0;", "&#xD800;", "&nbsp;", "&",
     "<", ">", "<!DOCTYPE html>", "<base href='::'>", "<link rel=canonical href='http://[::1'>",
-    "<meta property=og:url content='ht!tp://'>", "<meta name=author content=''>", "<h1 class=logo>站</h1>",
+    "<meta property=og:url content='ht!tp://'>", "<link rel=canonical href='http://x.cn:port/'>",
+    "<link rel=canonical href='http://[::1'>", "<meta property=og:url content='http://[::1]:99999/'>", "<meta name=author content=''>", "<h1 class=logo>站</h1>",
 ]
 _TOKENS = st.one_of(st.sampled_from(_SNIPPETS), _TEXT)
 

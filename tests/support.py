@@ -29,6 +29,16 @@ def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None,
     return proc
 
 
+def unavailable(message: str) -> None:
+    """A program or data set a test needs is missing: skip with the reason locally, fail under
+    CI (`CI` set), where `.ci/run` installs everything and nothing may skip."""
+    import pytest
+
+    if os.environ.get("CI"):
+        pytest.fail(f"required under CI: {message}")
+    pytest.skip(message)
+
+
 def free_port() -> int:
     """A port nothing listens on right now (for `healthcrawl demo --port`)."""
     import socket

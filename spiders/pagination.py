@@ -79,6 +79,7 @@ CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^()]*)\)")
 JS_VAR = re.compile(r"\bvar\s+(\w+)\s*=\s*(\d+)")
 TRS_NAME = re.compile(r"""["'](\w+)(?:_["']|["']\s*\+\s*["']_["'])\s*\+\s*\w+\s*\+\s*["']\.["']?\s*\+?\s*["']?(s?html?)["']""")
+GKMLPT_API = re.compile(r"""["']([^"'\s<>]*/gkmlpt/api/all/\d+\?[^"'\s<>]*sid=\w+[^"'\s<>]*)["']""")
 SID = re.compile(r"""\bSID\s*[:=]\s*["'](\w+)["']""")
 PROXY_URL = re.compile(r"""["']([^"'\s]*dataproxy\.jsp)["']""")
 PROXY_PAGE_URL = re.compile(r"""["']([^"'\s<>]*dataproxy\.jsp\?[^"'\s<>]*\bpage=\d+[^"'\s<>]*)["']""")
@@ -305,9 +306,12 @@ def _nextgroup(text: str, base: str) -> str | None:
     return urljoin(base, hrefs[0]) if hrefs and _usable(hrefs[0]) else None
 
 
-def _jcms_html(url: str, scripts: list[str], collect: _Collector, out: Listing) -> bool:
+def _jcms_html(url: str, text: str, scripts: list[str], collect: _Collector, out: Listing) -> bool:
     """A JCMS column page: the first group in `<datastore>`, the rest from dataproxy.jsp."""
     store = next((s for s in scripts if "<datastore" in s.lower()), None)
+    if store is None and "<datastore" in text.lower():     # a datastore written outside any script
+        found = re.search(r"<datastore.*?</datastore>", text, re.S | re.I)
+        store = found.group(0) if found else None
     joined = "\n".join(scripts)
     if store is None and "dataproxy.jsp" not in joined:
         return False
@@ -407,6 +411,12 @@ def _gkmlpt_html(url: str, text: str, out: Listing, entry_url: str | None = None
     parts = urlsplit(url)
     if "/gkmlpt/" not in parts.path + "/":
         return False
+    api = GKMLPT_API.search(text)
+    if api:                                                   # the API URL written in the page
+        out.family, out.scheme, out.current = "gkmlpt", "gkmlpt", 0
+        out.next_url = urljoin(url, api.group(1).replace("&amp;", "&"))
+        out.pages = [out.next_url]
+        return True
     sid = SID.search(text)
     if not sid:
         return False
@@ -542,7 +552,7 @@ def _numbered(root: Any, anchors: list[Any], url: str, html: str) -> tuple[dict[
     return links, current, int(found.group(1)) if found else None
 
 
-ICON_NEXT = re.compile(r"(?:^|[\s_-])(next|right|forward)(?:$|[\s_-])", re.I)
+ICON_NEXT = re.compile(r"(?:^|[\s_-])(next|right|forward|you|xyy)(?:$|[\s_-])", re.I)
 IMG_NEXT = re.compile(r"(?:^|[/_-])(next|xyy|xyt|down)[^/]*\.(?:gif|png|jpe?g|svg)$", re.I)
 NEXT_CLASSES = ("next", "next-page", "nextpage", "page-next", "pager-next", "nextpostslink", "older", "nav-previous")
 
@@ -692,7 +702,7 @@ def discover(url: str, text: str, *, content_type: str | None = None,
                         out.next_url = out.pages[0] if out.pages else None
                         break
                 elif scheme == "jcms":
-                    if _jcms_html(url, scripts, collect, out):
+                    if _jcms_html(url, text, scripts, collect, out):
                         break
                 elif scheme == "gkmlpt":
                     if _gkmlpt_html(url, text, out, entry_url):

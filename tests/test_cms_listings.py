@@ -223,3 +223,31 @@ def test_a_spider_error_makes_the_harvest_exit_1(tmp_path: Path) -> None:
                        "--workers", "0", "-s", "ROBOTSTXT_OBEY=0")
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "spider-error" in proc.stdout
+
+
+def test_new_article_on_page_one_pages_on_until_nothing_new(tmp_path: Path) -> None:
+    """Run 2 after a new TRS article: page 1 changed (200, one new link), page 2 is unchanged
+    (304, read from the archive, everything on it stored): pagination stops there."""
+    import copy
+
+    with CmsSite("trs", host="127.0.0.91") as site:
+        site.family = copy.deepcopy(site.family)          # build() is cached: change a copy
+        fam = site.family
+        specs = tmp_path / "specs"
+        specs.mkdir()
+        (specs / "cms-trs.toml").write_text(SPEC.format(family="trs", base=site.base_url, listing=fam.listing,
+                                                        links=fam.article_links, max_pages=10), encoding="utf-8")
+        first = crawl(specs, tmp_path / "out", tmp_path / "1.jsonl")
+        assert first.returncode == 0, first.stderr[-3000:]
+        new = "/xwzx/gzdt/202506/t20250620_8869999.html"
+        ctype, body = fam.pages[fam.articles[0]]
+        fam.pages[new] = (ctype, body.replace("讯 ".encode(), "讯 新消息。".encode(), 1))
+        listing_ctype, page1 = fam.pages[fam.listing]
+        fam.pages[fam.listing] = (listing_ctype, page1.replace(
+            b"<ul>", b'<ul>\n<li><a href="./202506/t20250620_8869999.html">new</a><span>2025-06-20</span></li>', 1))
+        site.requests.clear()
+        second = crawl(specs, tmp_path / "out", tmp_path / "2.jsonl")
+        assert second.returncode == 0, second.stderr[-3000:]
+        assert sorted(site.requests) == sorted([fam.listing, "/xwzx/gzdt/index_1.html", new])
+        assert site.not_modified == ["/xwzx/gzdt/index_1.html"]
+        assert [i["url"].removeprefix(site.base_url) for i in read_items(tmp_path / "2.jsonl")] == [new]

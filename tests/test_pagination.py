@@ -238,3 +238,13 @@ def test_json_relative_links_under_link_keys() -> None:
     res = discover("http://h/api/x/list?pageNo=1", body, content_type="application/json", article_links=r"\.html$")
     assert res.articles == ["http://h/api/x/2025/0304/1.html", "http://h/api/b/2.html"]
     assert res.next_url == "http://h/api/x/list?pageNo=2"
+
+
+def test_datastore_outside_scripts_and_gkmlpt_api_in_the_page() -> None:
+    page = ("<html><body><div id='x'><datastore><recordset><record><![CDATA[<li><a href='/art/2025/1/2/art_5_9.html'>"
+            "t</a></li>]]></record></recordset></datastore></div></body></html>")
+    assert discover("http://h/col/col5/index.html", page, article_links=r"/art/").articles == [
+        "http://h/art/2025/1/2/art_5_9.html"]
+    shell = "<script>var api = '/gz/gkmlpt/api/all/77?page=1&sid=440100';</script>"
+    res = discover("http://h/gz/gkmlpt/index", shell)
+    assert res.family == "gkmlpt" and res.next_url == "http://h/gz/gkmlpt/api/all/77?page=1&sid=440100"

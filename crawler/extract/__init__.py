@@ -2,19 +2,25 @@
 
 `extract_page(body, url=, headers=, extractor=)` runs, in order:
 1. `decode.decode_body` — bytes to text once (BOM, header, meta, detection; GBK as GB18030);
-2. `metadata.read_metadata` — title, date, source, author, editor, canonical URL;
-3. `layout.prepare_layout` — a copy of the tree with layout tables turned into blocks, media
-   players removed, WeChat sections as paragraphs and known CMS bodies marked; it also lists
-   the lines the page marks as headings;
+2. `metadata.read_metadata` — title, date and where it came from, source, authors, editor,
+   WeChat account, disclosure-table fields, canonical URL;
+3. `layout.prepare_layout` — a copy of the tree without comments (their surrounding text
+   kept), with layout tables turned into blocks, media players removed, WeChat sections as
+   paragraphs and known CMS bodies marked; it also lists the lines the page marks as headings;
    then trafilatura on that tree (`favor_precision`): first its fast pass (no readability /
    jusText comparison); the full pass with that comparison only when the fast output holds
    less than `fallback_share` of the text of the page's densest container (`density`) or less
    than `min_text_chars` — on most pages the two agree and the comparison costs a third of
    trafilatura's time; then a `favor_recall` retry when the output is still too short;
+   list items (`- ` lines) lose their marker and stay lines of their own; when trafilatura
+   keeps less than `rescue_share` of the densest container and only non-prose (a metadata
+   table) or a part of that container, the container's own lines are the text
+   (`_rescue_container`: bodies in `<font>` runs or `<br>` text in a table cell);
 4. `density.main_container_text` — drops leading/trailing lines that lie outside the densest
    container holding the article's first paragraph, when a rival container (a feed of other
    articles) outscores it or the container keeps at least half of the text;
 5. `normalise.prepare_text` — control chars, injected pinyin, Traditional -> Simplified;
+   On a government disclosure page the metadata table's lines leave the text (they are fields).
 6. bylines moved into fields (`metadata.take_byline_lines`, `take_trailing_byline`,
    `dateline_author` for the reporters of a `…电(张三 李四)` lead, which stays in the text);
 7. `boilerplate.Lexicon.clean` — line patterns from lexicon.toml (captions and photo credits

@@ -1,17 +1,29 @@
-"""Read title, publication date, source, author and editor from a page.
+"""Read title, publication date, source, authors, editor and disclosure fields from a page.
 
 Evidence, most trusted first:
-- title: YAML front matter `title:`, `og:title`, an `<h1>` that the `<title>` contains, then
-  `<title>` with its site suffix removed (`…_市卫生健康委员会`, `…-中新网四川`, `… | 网站名`).
-- date: `article:published_time`/`pubdate`-style meta tags, WeChat `var ct = "1639118436"`,
-  front matter `date:` (RFC 2822 or ISO), then labelled dates in the page text
-  (`发布时间：2022-03-18 14:01`, `2025年04月07日 21:22 来源:…`), then the first full date with a
-  time in the page text. Only full dates count (a bare year such as a copyright year never
-  does); lines mentioning 版权/Copyright are skipped; dates before 1995 or in the future are
-  dropped. A date without zone gets +08:00.
-- source/author/editor: `来源：`, `作者：`/`记者`/`文/`, `编辑：`/`责任编辑：`/`责编：` (Simplified or
-  Traditional labels) in byline lines; byline lines found in the extracted text are consumed
-  (moved into fields) by `take_byline_lines`; a trailing `(邓祁)` becomes the author.
+- title (`_title`): YAML front matter `title:`; a heading (`<h1>`, else `<h2>`) that agrees with
+  `<title>` without its site suffix, `og:title`/TRS `ArticleTitle` or the raw `<title>` — never
+  a logo or site-name heading (og:site_name, a home-page link, an image, `class=logo`);
+  then og:title, then `<title>` with its site suffix removed (`…_市卫生健康委员会`,
+  `…-中新网四川`, `… | 网站名`); a `<title>` naming only the site gives way to a heading or the
+  template's title block.
+- date (`date_source` says which): meta tags (`article:published_time`, `pubdate` …) "meta",
+  WeChat `var ct = "1639118436"` "script", front matter `date:` "front-matter", labelled dates
+  in the page text "byline" (发布时间/发布日期 before other labels, a label and its date may be
+  split over lines or parenthesised), an HTML5 `<time datetime>` outside lists "time", the
+  first full date with a time of day in a short line "text" (unless the URL names another
+  day), the URL path (`/2012-06/04/`, `/t20220309_`, `/art/2022/3/9/`) "url", and last 成文日期
+  "disclosure". Only full dates count (a bare year such as a copyright year never does);
+  lines mentioning 版权/Copyright are skipped; dates before 1995 or in the future are dropped.
+  A date without zone gets +08:00.
+- source/authors/editor: `来源：`, `作者：`/`记者`/`文/`/`本报记者 张三`, `编辑：`/`编辑/`/`责任编辑：`/
+  `责编：` (Simplified or Traditional labels) in byline lines; every name of a byline is kept
+  and role words stripped (`bylines.split_names`); WeChat's `#js_author_name`; then, when the
+  text's own bylines name nobody, meta tags and unlabelled author blocks
+  (`page_level_authors`). Byline lines found in the extracted text are consumed (moved into
+  fields) by `take_byline_lines`; a trailing `(邓祁)` becomes the author.
+- account: the WeChat official account (`bylines.wechat_account`); disclosure: the 政府信息公开
+  table (`disclosure.read_disclosure`).
 No settings.
 """
 

@@ -78,7 +78,8 @@ SCRIPT_URL = re.compile(r"""["']((?:https?:)?//[^"'\s<>]+|/[^"'\s<>]*\.s?html?|[
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^()]*)\)")
 JS_VAR = re.compile(r"\bvar\s+(\w+)\s*=\s*(\d+)")
-TRS_NAME = re.compile(r"""["'](\w+)(?:_["']|["']\s*\+\s*["']_["'])\s*\+\s*\w+\s*\+\s*["']\.["']?\s*\+?\s*["']?(s?html?)["']""")
+TRS_NAME = re.compile(
+    r"""["'](\w+)(?:_["']|["']\s*\+\s*["']_["'])\s*\+\s*\w+\s*\+\s*["']\.["']?\s*\+?\s*["']?(s?html?)\\?["']""")
 GKMLPT_API = re.compile(r"""["']([^"'\s<>]*/gkmlpt/api/all/\d+\?[^"'\s<>]*sid=\w+[^"'\s<>]*)["']""")
 SID = re.compile(r"""\bSID\s*[:=]\s*["'](\w+)["']""")
 PROXY_URL = re.compile(r"""["']([^"'\s]*dataproxy\.jsp)["']""")
@@ -273,9 +274,13 @@ def _create_page_html(url: str, scripts: list[str]) -> tuple[int, int, int, str,
                 return count, current, first, name, ext
     if "countPage" in variables and "currentPage" in variables:
         found = TRS_NAME.search(text)
+        current = variables["currentPage"]
+        stem = last.rsplit(".", 1)[0]
+        if current and stem.endswith(f"_{current}"):
+            stem = stem[: -len(f"_{current}")]
         name, ext = (found.group(1), found.group(2)) if found else (
-            re.sub(r"_\d+$", "", last.rsplit(".", 1)[0]) or "index", last.rsplit(".", 1)[-1] if "." in last else "html")
-        return variables["countPage"], variables["currentPage"], 0, name, ext
+            stem or "index", last.rsplit(".", 1)[-1] if "." in last else "html")
+        return variables["countPage"], current, 0, name, ext
     return None
 
 

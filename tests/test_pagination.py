@@ -248,3 +248,20 @@ def test_datastore_outside_scripts_and_gkmlpt_api_in_the_page() -> None:
     shell = "<script>var api = '/gz/gkmlpt/api/all/77?page=1&sid=440100';</script>"
     res = discover("http://h/gz/gkmlpt/index", shell)
     assert res.family == "gkmlpt" and res.next_url == "http://h/gz/gkmlpt/api/all/77?page=1&sid=440100"
+
+
+def test_real_trs_inline_pager_of_a_youth_cn_page() -> None:
+    """A real TRS page (../shared/eval, news.youth.cn): `var countPage = 1` and document.write
+    links built as "t20240520_15263156"+"_" + nextPage + "."+"htm"; one page, and three when
+    the count says so."""
+    from support import REPO
+
+    body = (REPO.parent / "shared/eval/pages/mh-39dd62c5ba88.html").read_bytes()
+    _, text = html_to_unicode("text/html; charset=utf-8", body)
+    url = "https://news.youth.cn/gj/202405/t20240520_15263156.htm"
+    res = discover(url, text)
+    assert res.family == "trs" and res.scheme == "createPageHTML" and res.total_pages == 1 and res.next_url is None
+    assert "var countPage = 1" in text
+    res = discover(url, text.replace("var countPage = 1", "var countPage = 3", 1))
+    assert res.next_url == "https://news.youth.cn/gj/202405/t20240520_15263156_1.htm"
+    assert res.pages == [res.next_url, "https://news.youth.cn/gj/202405/t20240520_15263156_2.htm"]

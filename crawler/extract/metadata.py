@@ -32,8 +32,8 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-from urllib.parse import urlsplit
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from lxml import etree
 from lxml.html import HtmlElement

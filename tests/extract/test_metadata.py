@@ -239,3 +239,14 @@ def test_time_element_dates_the_article_not_the_feed() -> None:
 ])
 def test_site_only_title_gives_way_to_the_headline(html: str, expected: str) -> None:
     assert meta_of(f"<html><head>{html}</html>").title == expected
+
+
+def test_golden_date_sources_are_documented_ones() -> None:
+    import json
+    from pathlib import Path
+
+    from crawler.extract.metadata import DATE_SOURCES
+
+    expected = Path(__file__).resolve().parents[1] / "golden" / "expected"
+    seen = {json.loads(p.read_text(encoding="utf-8"))["date_source"] for p in expected.glob("*.json")}
+    assert seen - {None} <= set(DATE_SOURCES) and {"meta", "script", "byline", "url"} <= seen

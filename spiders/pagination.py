@@ -7,7 +7,7 @@ the pagination scheme, the article links, the next listing URL and every further
 knows of. Plain Python (parsel/lxml), no Scrapy: the listing spider, the ad-hoc crawl and
 `healthcrawl probe` all call it.
 
-Schemes, in the order they are tried (the first that yields a next page wins; with
+Schemes, in the order they are tried (the first whose traits the page shows decides; with
 `pagination` set to a family only that family's schemes are tried, with a URL template only
 the template):
 
@@ -26,8 +26,9 @@ the template):
 - `json-page`: any JSON body; article URLs are string values matching `article_links`;
   pages from the URL's `page=` and the body's `total` (records) / `totalpage` (pages).
 - `rel-next`, `next-label` (`class~=next`, 下一页/下页/后页/较早文章/Next/›/» in the text,
-  `aria-label`, `title`, an icon's `alt`/`src` or an empty link's `<i class="icon-next">`), `page-numbers` (numbered links: the one
-  after the current page; 第 N 页; `共 N 页` / 末页 for the total).
+  `aria-label`, `title`, an icon's `alt`/`src` or an empty link's `<i class="icon-next">`),
+  `page-numbers` (numbered links and `<select>` page menus: the one after the current page;
+  第 N 页; `共 N 页` for the total).
 
 Article links: same-site links matching `article_links` (any link that looks like an article
 when none is given) from `<a>`/`<area>` hrefs, from script text (`document.write`, CDATA
@@ -121,11 +122,12 @@ class Listing:
 def body_kind(text: str, content_type: str | None = None) -> str:
     """`json`, `xml` or `html`, from the Content-Type and the first characters."""
     ctype = (content_type or "").lower()
-    head = text.lstrip("\ufeff \t\r\n")[:200].lower()
-    if "json" in ctype or head[:1] in ("{", "["):
+    head = text.lstrip("\ufeff \t\r\n")[:1000].lower()
+    if head[:1] in ("{", "[") or ("json" in ctype and not head.startswith("<")):
         return "json"
-    if head.startswith(("<?xml", "<datastore", "<rss", "<feed", "<urlset")) or (
-            "xml" in ctype and "<html" not in head):
+    if "<html" in head or "<!doctype html" in head:      # also XHTML with an <?xml …?> prolog
+        return "html"
+    if head.startswith(("<?xml", "<datastore", "<rss", "<feed", "<urlset")) or "xml" in ctype:
         return "xml"
     return "html"
 

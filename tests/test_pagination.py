@@ -265,3 +265,13 @@ def test_real_trs_inline_pager_of_a_youth_cn_page() -> None:
     res = discover(url, text.replace("var countPage = 1", "var countPage = 3", 1))
     assert res.next_url == "https://news.youth.cn/gj/202405/t20240520_15263156_1.htm"
     assert res.pages == [res.next_url, "https://news.youth.cn/gj/202405/t20240520_15263156_2.htm"]
+
+
+def test_body_kinds() -> None:
+    xhtml = ('<?xml version="1.0" encoding="gb2312"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Transitional//EN" '
+             '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd">\n<html><body></body></html>')
+    assert body_kind(xhtml, "text/xml") == "html"
+    assert body_kind("<html><body>x</body></html>", "application/json") == "html"   # mislabelled
+    assert body_kind(' {"a": 1}', "text/html") == "json"
+    assert body_kind("<?xml version='1.0'?><datastore/>", None) == "xml"
+    assert body_kind("<datastore><recordset/></datastore>", "text/html") == "xml"

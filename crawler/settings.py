@@ -149,11 +149,13 @@ ITEM_PIPELINES = {
 EXTENSIONS = {
     "crawler.extensions.run_state.RunStateExtension": 0,
     "crawler.extensions.source_stats.SourceStatsExtension": 10,
+    "crawler.extensions.progress.UnreachableHostLog": 15,
     "crawler.extensions.progress.ProgressExtension": 20,
 }
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 1.0
 PROGRESS_FORCE = False
+LOG_UNREACHABLE_ONCE = True  # one line per unreachable host (cause: DNS, refused, timeout …), no traceback
 
 # Distributed mode: REDIS_URL set turns on the add-on (scheduler, dupefilter, seen-store, index).
 ADDONS = {"crawler.distributed.addon.RedisAddon": 0}

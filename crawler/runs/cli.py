@@ -31,6 +31,9 @@ from crawler.runs.harvest import EXIT_FAILURES, EXIT_OK, EXIT_USAGE, RunOutcome
 from crawler.exceptions import UsageError
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, exit 2
         raise UsageError(f"{self.prog}: {message}")
@@ -81,6 +84,10 @@ def _common_crawl(p: argparse.ArgumentParser, default_out: str) -> None:
 def _settings_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE",
                    help="override a setting (any of crawler/settings.py or Scrapy's)")
+    p.add_argument("-L", "--loglevel", type=str.upper, choices=LOG_LEVELS, default=None,
+                   help="log level (default: setting LOG_LEVEL, WARNING; INFO shows Scrapy's own log)")
+    p.add_argument("--logfile", type=Path, default=None,
+                   help="write the log to this file (appended; its folder is created) instead of stderr")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -167,6 +174,14 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides[name.strip()] = value
     if getattr(args, "allow_private", False):
         overrides["GUARD_ALLOW_PRIVATE"] = True
+    if getattr(args, "loglevel", None):
+        overrides["LOG_LEVEL"] = args.loglevel
+    if getattr(args, "logfile", None):
+        try:
+            args.logfile.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"healthcrawl: cannot create the folder of --logfile {args.logfile}: {exc.strerror}") from None
+        overrides["LOG_FILE"] = str(args.logfile)
     if getattr(args, "redis_url", None):
         for module in ("redis", "scrapy_redis"):
             require_extra(module, "redis", f"healthcrawl {args.command} --redis-url")

@@ -2,14 +2,14 @@
 
 `build_settings(out_dir, overrides)` is what every command that processes pages uses —
 `crawl`, `harvest`, `demo`, `replay`, `extract` — so `-s NAME=VALUE` means the same to all of
-them. Under cron (stderr not a terminal) the log level is WARNING: the report tells the rest.
+them. The log level is WARNING unless asked (`-L INFO`, setting `LOG_LEVEL`): on a terminal the
+live view (`crawler.extensions.progress`) and the report tell the rest.
 The Redis switch is not here: `REDIS_URL` turns on the `crawler.distributed.addon.RedisAddon`
 listed in `ADDONS`.
 """
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +20,6 @@ def build_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> Se
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.set("HEALTHCRAWL_OUT", str(out_dir), priority="cmdline")
-    if not sys.stderr.isatty():  # cron: warnings and errors only; the report tells the rest
-        settings.set("LOG_LEVEL", "WARNING", priority="cmdline")
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings

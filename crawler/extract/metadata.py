@@ -62,7 +62,9 @@ _DATE_META = (
     "dc.date.issued", "date", "sailthru.date", "weibo:article:create_at", "og:release_date",
 )
 _FRONT = re.compile(r"^\s*---\s*\n(.*?)\n---\s*$", re.S | re.M)
-_WECHAT_CT = re.compile(r"""var\s+ct\s*=\s*["']?(\d{10})["']?""")
+# WeChat's publication time in its scripts: `var ct = "1639118436"`, newer pages
+# `var create_time = "1646793000" * 1;` or `createTime = '2022-03-09 10:30'`
+_WECHAT_CT = re.compile(r"""(?:var\s+ct|\bcreate_time|\bcreateTime)\s*[=:]\s*["']?(\d{10}|(?:19|20)\d{2}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)["']?""")
 _YMD = (r"((?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?"
         r"(?:\s*T?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?")
 _DATE_OPEN = r"\s*[：:]?\s*[（(\[【]?\s*"

@@ -250,3 +250,13 @@ def test_golden_date_sources_are_documented_ones() -> None:
     expected = Path(__file__).resolve().parents[1] / "golden" / "expected"
     seen = {json.loads(p.read_text(encoding="utf-8"))["date_source"] for p in expected.glob("*.json")}
     assert seen - {None} <= set(DATE_SOURCES) and {"meta", "script", "byline", "url"} <= seen
+
+
+@pytest.mark.parametrize(("script", "expected"), [
+    ('var ct = "1646793000";', "2022-03-09T10:30:00+08:00"),
+    ('var create_time = "1646793000" * 1;', "2022-03-09T10:30:00+08:00"),
+    ("window.createTime = '2022-03-09 10:30';", "2022-03-09T10:30:00+08:00"),
+])
+def test_wechat_script_times(script: str, expected: str) -> None:
+    meta = meta_of(f"<html><body><p>正文</p><script>{script}</script></body></html>")
+    assert (meta.published, meta.date_source) == (expected, "script")

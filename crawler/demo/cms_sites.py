@@ -174,6 +174,26 @@ TRS_PAGER = """function createPageHTML(_nPageCount, _nCurrIndex, _sPageName, _sP
 }"""
 
 
+TRS_PAGER6 = """function createPageHTML(_sPageDiv, _nPageCount, _nCurrIndex, _sPageName, _sPageExt, _nRecordCount){
+	var oDiv = document.getElementById(_sPageDiv);
+	if(!oDiv || _nPageCount == null || _nPageCount <= 1){
+		return;
+	}
+	var sHtml = "<span>共" + _nRecordCount + "条 " + _nCurrIndex + "/" + _nPageCount + "页</span>";
+	function pageUrl(n){
+		return n == 1 ? _sPageName + "." + _sPageExt : _sPageName + "_" + n + "." + _sPageExt;
+	}
+	sHtml += "<a href='" + pageUrl(1) + "'>首页</a>";
+	if(_nCurrIndex > 1) sHtml += "<a href='" + pageUrl(_nCurrIndex - 1) + "'>上一页</a>";
+	for(var i = 1; i <= _nPageCount; i++){
+		sHtml += i == _nCurrIndex ? "<b>" + i + "</b>" : "<a href='" + pageUrl(i) + "'>" + i + "</a>";
+	}
+	if(_nCurrIndex < _nPageCount) sHtml += "<a href='" + pageUrl(_nCurrIndex + 1) + "'>下一页</a>";
+	sHtml += "<a href='" + pageUrl(_nPageCount) + "'>尾页</a>";
+	oDiv.innerHTML = sHtml;
+}"""
+
+
 def _trs(six: bool) -> Family:
     site = "四川省卫生健康委员会" if six else "贵州省卫生健康委员会"
     folder = "/scwsjkw/gzdt/" if six else "/xwzx/gzdt/"
@@ -205,7 +225,7 @@ def _trs(six: bool) -> Family:
 </ul></div>
 <div class="page" id="page_div">
 <script type="text/javascript">
-{TRS_PAGER if not six else TRS_PAGER.replace("_nCurrIndex || 0", "(_nCurrIndex || 1) - 1")}
+{TRS_PAGER if not six else TRS_PAGER6}
 {call}
 </script>
 </div>

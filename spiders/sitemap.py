@@ -7,7 +7,7 @@ list tens of thousands, and a pending Scrapy request (headers, meta, fingerprint
 costs ~2 KB where its URL costs ~0.2 KB. They wait as URLs, one queue per download slot, and
 `CRAWL_SITEMAP_BATCH` of each slot's are scheduled whenever the scheduler runs empty (Scrapy's
 `scheduler_empty` signal), so peak memory does not grow with the sitemap. `CRAWL_SITEMAP_BATCH
-= 0` schedules them as they are read; so does distributed mode (`REDIS_URL`), whose queue is
+= 0` schedules them as they are read, as in distributed mode (its add-on sets 0), whose queue is
 shared in Redis rather than held by this process.
 """
 
@@ -67,9 +67,8 @@ class SitemapMixin(SourceSpider):
     # -- scheduling announced articles in batches ------------------------------------------
     def sitemap_batch(self) -> int:
         """Announced articles scheduled per download slot when the scheduler runs empty;
-        0 when they are scheduled as they are read (`CRAWL_SITEMAP_BATCH` = 0, or `REDIS_URL`)."""
-        if self.settings.get("REDIS_URL"):
-            return 0
+        0 when they are scheduled as they are read (`CRAWL_SITEMAP_BATCH` = 0, which the Redis
+        add-on sets: the shared queue must hold them)."""
         batch = self.settings.getint("CRAWL_SITEMAP_BATCH")
         if batch < 0:
             raise ValueError(f"CRAWL_SITEMAP_BATCH must be >= 0, got {batch}")

@@ -35,6 +35,8 @@ SWITCHED: dict[str, Any] = {
     "SCHEDULER_PERSIST": True,
     "DEDUP_SEEN_STORE_CLASS": "crawler.distributed.seen_store.RedisSeenStore",
     "DEDUP_INDEX_CLASS": "crawler.distributed.dedup_index.RedisDedupIndex",
+    # announced sitemap articles go to the shared queue as they are read (any worker may take them)
+    "CRAWL_SITEMAP_BATCH": 0,
 }
 
 

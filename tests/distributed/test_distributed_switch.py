@@ -49,6 +49,7 @@ def test_redis_url_switches_the_shared_parts(tmp_path) -> None:  # type: ignore[
     assert "crawler.distributed.seeding.SeedOnceMiddleware" in str(settings.getdict("SPIDER_MIDDLEWARES"))
     assert settings.get("DEDUP_SEEN_STORE_CLASS") == "crawler.distributed.seen_store.RedisSeenStore"
     assert settings.get("DEDUP_INDEX_CLASS") == "crawler.distributed.dedup_index.RedisDedupIndex"
+    assert settings.getint("CRAWL_SITEMAP_BATCH") == 0  # announced articles go to the shared queue
 
 
 def test_check_reachable_is_one_line_naming_the_url_without_password() -> None:

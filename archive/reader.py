@@ -80,7 +80,7 @@ _MAX_HEADER_LINES = 10_000
 TRAILER_SLACK = 64
 
 
-@dataclass
+@dataclass(slots=True)
 class ArchivedRecord:
     """One good record. ``headers`` are the WARC headers (last value wins on repeats).
 

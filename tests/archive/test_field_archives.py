@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
 
+from archive.captures import CaptureReader
+from archive.cdxj import cdxj_lines_for_file
 from archive.reader import (
     ArchivedRecord,
     DamagedRecord,
@@ -332,5 +334,15 @@ def test_mutated_archives_give_records_or_damage(index: int, edits: list) -> Non
             assert isinstance(item, (ArchivedRecord, DamagedRecord))
             if isinstance(item, DamagedRecord):
                 assert item.reason and item.offset >= 0
+            elif item.addressable:  # what the index will point at reads back the same
+                again = read_record_at(path, item.offset, verify_digests=False)
+                assert (again.rec_type, again.url) == (item.rec_type, item.url)
+        # the consumers of the reader: capture selection and indexing never raise either
+        reader = CaptureReader()
+        for capture in reader.captures([path]):
+            assert capture.payload.rec_type in ("response", "resource", "revisit")
+        assert all(d.reason for d in reader.damaged)
+        for line in cdxj_lines_for_file(path):
+            assert line.count(" ") >= 2
     finally:
         path.unlink(missing_ok=True)

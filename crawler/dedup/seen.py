@@ -53,6 +53,7 @@ def open_sqlite(path: Path) -> sqlite3.Connection:
     Raises ValueError naming the file when it exists but is not an SQLite database.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch()  # created by open() with the process umask (SQLite itself would make it 0644)
     conn = sqlite3.connect(path, isolation_level=None)  # explicit BEGIN/COMMIT below
     try:
         conn.execute("PRAGMA journal_mode=WAL")

@@ -121,6 +121,7 @@ def _write_csv(articles: Iterator[Article], out: Path) -> int:
 
 def _write_sqlite(articles: Iterator[Article], out: Path) -> int:
     out.unlink(missing_ok=True)
+    out.touch()  # created with the process umask (SQLite itself would make it 0644)
     con = sqlite3.connect(out)
     try:
         cols = ", ".join(f'"{c}"' + (" TEXT PRIMARY KEY" if c == "id" else "") for c in COLUMNS)

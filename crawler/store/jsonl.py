@@ -59,7 +59,7 @@ class JsonLinesWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.repaired_bytes = repair_torn_tail(self.path)
         try:
-            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666)  # umask applies
         except OSError as exc:
             raise StoreError(exc.errno, f"cannot open items file {self.path}: {exc.strerror}") from exc
         self._pending = 0

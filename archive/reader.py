@@ -70,6 +70,7 @@ DEFAULT_MAX_BODY = 50 * 1024 * 1024
 HEADER_ALLOWANCE = 1024 * 1024  # room for WARC + HTTP headers on top of max_body
 HTTP_RECORD_TYPES = ("response", "request", "revisit")
 RECOMPRESS_HINT = "fix with: warcio recompress IN OUT"
+SHARED_MEMBER_NOTE = "not one record per gzip member"  # the note (lost=False) for such files
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".arc", ".arc.gz", ".wacz")
 _DRAIN = 256 * 1024
 _DECODE_BLOCK = 64 * 1024  # compressed bytes per decode step: at most ~64 MiB out of a bomb before the cap check
@@ -346,7 +347,7 @@ def _iter_gzip(fh: BinaryIO, path: Path, name: str, member: str | None, start: i
         for item in _walk_gzip(stream, path, name, member, opts, resume=nxt):
             if isinstance(item, ArchivedRecord) and not item.addressable and not warned:
                 warned = True
-                note = _damage(name, item.offset, "not one record per gzip member (whole-file gzip or "
+                note = _damage(name, item.offset, f"{SHARED_MEMBER_NOTE} (whole-file gzip or "
                                f"concatenated records): records are read but cannot be addressed by offset; "
                                f"{RECOMPRESS_HINT}", path, member, lost=False)
                 yield note
@@ -809,7 +810,7 @@ def _decode_one(body: bytes, coding: str, cap: int) -> bytes | None:
 
 
 __all__ = [
-    "ARCHIVE_SUFFIXES", "DEFAULT_MAX_BODY", "HEADER_ALLOWANCE", "ArchivedRecord", "DamagedRecord",
+    "ARCHIVE_SUFFIXES", "DEFAULT_MAX_BODY", "HEADER_ALLOWANCE", "SHARED_MEMBER_NOTE", "ArchivedRecord", "DamagedRecord",
     "DamagedRecordError", "file_format", "is_archive_name", "iter_records", "iter_warc_paths",
     "read_record_at", "wacz_members",
 ]

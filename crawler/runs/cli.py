@@ -309,7 +309,8 @@ def cmd_wacz(args: argparse.Namespace) -> int:
     print(f"wrote {result.path}: {result.files} archive files, {result.index_lines} index lines, "
           f"{result.pages} pages")
     if result.left_out:
-        print(f"healthcrawl wacz: {len(result.left_out)} records left out of the index:", file=sys.stderr)
+        count = len(result.left_out)
+        print(f"healthcrawl wacz: {count} record{'s' if count != 1 else ''} left out of the index:", file=sys.stderr)
         for damage in result.left_out:
             print(f"  {damage.where()}: {damage.reason}", file=sys.stderr)
         return EXIT_FAILURES

@@ -58,7 +58,7 @@ from typing import Any
 from archive.cdxj import cdxj_lines_for_file
 from archive.framing import UNSUPPORTED
 from archive.naming import apply_umask
-from archive.reader import ArchivedRecord, DamagedRecord, file_format, is_archive_name, iter_records
+from archive.reader import SHARED_MEMBER_NOTE, DamagedRecord, file_format, is_archive_name
 from archive.recompress import recompress_per_record
 from crawler.dedup.links import is_relink
 from crawler.pages.provenance import package_version
@@ -95,6 +95,7 @@ class _Packaged:
     source: Path          # the file found in a WARC folder
     stored: Path          # the file put into the ZIP (source, or its recompressed copy)
     name: str             # its name in the package (archive/NAME and the index's filename)
+    lines: list[str]      # its CDXJ lines
 
 
 def write_wacz(warc_dir: Path | Sequence[Path], out: Path, *, title: str, description: str | None = None,
@@ -129,7 +130,7 @@ def package_wacz(warc_dirs: Path | Sequence[Path], out: Path, *, title: str, des
 
     with tempfile.TemporaryDirectory(prefix="wacz-", dir=out.parent if out.parent.is_dir() else None) as scratch:
         packaged = _packaged_files(found, Path(scratch), left_out)
-        index_lines, by_offset, by_url = _index(packaged, left_out)
+        index_lines, by_offset, by_url = _index(packaged)
         entries = list(by_offset.values())
         if item_files:
             pages = [page for path in item_files for page in _pages_from_items(path, by_offset, by_url)]
@@ -188,6 +189,7 @@ def _package_name(path: Path, fmt: str) -> str:
 
 
 def _packaged_files(found: list[Path], scratch: Path, left_out: list[DamagedRecord]) -> list[_Packaged]:
+    """The files to package, each indexed once (twice when it has to be recompressed)."""
     packaged: dict[str, _Packaged] = {}
     for path in found:
         fmt = file_format(path)
@@ -196,24 +198,24 @@ def _packaged_files(found: list[Path], scratch: Path, left_out: list[DamagedReco
             left_out.append(DamagedRecord(path.name, 0, f"{reason}; file not packaged", path))
             continue
         name = _package_name(path, fmt)
-        stored = path
-        if fmt == "gzip" and _shares_members(path):
-            stored = scratch / name
-            count = recompress_per_record(path, stored)
-            logger.warning("wacz: %s holds several records per gzip member; packaged as %s recompressed one "
-                           "member per record (%d records)", path, name, count)
         if name in packaged:
             other = packaged[name].source
             if _same_bytes(other, path):
                 continue
             raise ValueError(f"two different archive files would be packaged as archive/{name}: {other} and {path}")
-        packaged[name] = _Packaged(path, stored, name)
+        stored = path
+        damages: list[DamagedRecord] = []
+        lines = list(cdxj_lines_for_file(path, on_damage=damages.append, filename=name))
+        if fmt == "gzip" and any(not d.lost and d.reason.startswith(SHARED_MEMBER_NOTE) for d in damages):
+            stored = scratch / name
+            count = recompress_per_record(path, stored)
+            logger.warning("wacz: %s holds several records per gzip member; packaged as %s recompressed one "
+                           "member per record (%d records)", path, name, count)
+            damages = []
+            lines = list(cdxj_lines_for_file(stored, on_damage=damages.append, filename=name))
+        left_out.extend(d for d in damages if d.lost)
+        packaged[name] = _Packaged(path, stored, name, lines)
     return [packaged[name] for name in sorted(packaged)]
-
-
-def _shares_members(path: Path) -> bool:
-    return any(isinstance(item, ArchivedRecord) and not item.addressable
-               for item in iter_records(path, verify_digests=False, decode_payload=False, keep_payload=False))
 
 
 def _same_bytes(a: Path, b: Path) -> bool:
@@ -229,7 +231,7 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 
 # ---------------------------------------------------------------------- index and pages
-def _index(packaged: list[_Packaged], left_out: list[DamagedRecord]) -> tuple[
+def _index(packaged: list[_Packaged]) -> tuple[
         list[tuple[str, dict[str, Any]]], dict[tuple[str, int], _IndexEntry], dict[tuple[str, str], _IndexEntry]]:
     """Sorted, de-duplicated CDXJ lines of the packaged files (without legacy metadata://
     records), and their entries by (source file name, offset) and (source name, URL)."""
@@ -237,13 +239,9 @@ def _index(packaged: list[_Packaged], left_out: list[DamagedRecord]) -> tuple[
     by_offset: dict[tuple[str, int], _IndexEntry] = {}
     by_url: dict[tuple[str, str], _IndexEntry] = {}
 
-    def lost(damage: DamagedRecord) -> None:
-        if damage.lost:
-            left_out.append(damage)
-
     for item in packaged:
         recompressed = item.stored != item.source
-        for line in cdxj_lines_for_file(item.stored, on_damage=lost, filename=item.name):
+        for line in item.lines:
             data = json.loads(line.split(" ", 2)[2])
             if _is_item_metadata(data):
                 continue

@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from crawler.extract import Extraction, Extractor, NotAnArticle, extract_page
+from crawler.extract.identity import page_identity
 from crawler.pages.process import CapturedPage, process_page
 
 SHARED = Path(__file__).resolve().parents[3] / "shared"
@@ -54,7 +55,10 @@ def real_pages() -> tuple[bytes, ...]:
 
 
 def _check(body: bytes, headers: dict[str, str] | None = None) -> None:
-    """extract_page, then process_page (the item the crawl, replay and the CLI make of it)."""
+    """extract_page, then process_page (the item the crawl, replay and the CLI make of it);
+    the identity `healthcrawl extract -` gives the bytes is a URL whatever they are."""
+    url, how = page_identity(body, given=None, source=None)
+    assert how in ("page", "file") and url.startswith(("http://", "https://", "file://localhost/"))
     try:
         got = extract_page(body, url=URL, headers=headers or {}, extractor=EX)
     except NotAnArticle as exc:

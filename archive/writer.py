@@ -319,8 +319,12 @@ class WarcWriter:
             record = self._build("metadata", target, warc_date, self._new_id(), None, payload,
                                  [("WARC-Refers-To", refers_to.record_id),
                                   ("WARC-Concurrent-To", refers_to.record_id)], content_type="application/json")
-            ref = self._append(record)
-            self._flush()
+            start, count = self._size, self._records_in_file
+            try:
+                ref = self._append(record)
+                self._flush()
+            except OSError as exc:  # disk full mid-record: no torn member stays in the file
+                raise self._abort_capture(start, count, exc) from exc
             return ref
 
     def rotate(self) -> Path | None:

@@ -9,11 +9,24 @@ global: two crawlers with two output folders share nothing. The seen-store and t
 built from their class paths (`DEDUP_SEEN_STORE_CLASS`, `DEDUP_INDEX_CLASS`); distributed mode's
 add-on points them at Redis, where every worker shares them; the WARC writer stays per worker. `close()` is called by the
 `RunStateExtension` when the spider closes.
+
+Faults (docs/faults.md): at start-up a damaged SQLite file of the folder (`seen.sqlite`,
+`dedup.sqlite`, `captures.sqlite`) is moved aside as `NAME.damaged-<UTC>` and started afresh
+(named in one warning; `set_aside` lists them so the store stage rebuilds from `items.jsonl`);
+`.open` WARCs left by a crash are recovered, and closed WARCs missing from `index.cdxj` (or
+all of them, when the index is lost or torn) are indexed and their payload digests published.
+Indexing runs on one background thread (`healthcrawl-cdxj`), never on the reactor thread; a
+run stopped before it finished leaves the file to the next run. `storage_failed()` is how a
+component reports a write that failed (disk full, I/O error): one line naming the path, close
+reason `store-error`, exit 1.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +45,47 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+SQLITE_FILES = ("seen.sqlite", "dedup.sqlite", "captures.sqlite")   # the folder's SQLite state
+
+
+def check_sqlite(path: Path) -> str | None:
+    """None when the SQLite file `path` is missing or sound; else why it is not (SQLite's
+    `quick_check`, or the error opening it raised)."""
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            rows = db.execute("PRAGMA quick_check(1)").fetchall()
+        finally:
+            db.close()
+    except sqlite3.OperationalError as exc:
+        if "not a database" in str(exc) or "malformed" in str(exc):
+            return str(exc)
+        raise
+    except sqlite3.DatabaseError as exc:
+        return str(exc)
+    if rows and rows[0][0] != "ok":
+        return str(rows[0][0])
+    return None
+
+
+def set_aside(path: Path) -> Path:
+    """Move a damaged SQLite file (and its -wal/-shm companions) to `NAME.damaged-<UTC>`;
+    returns the new path of the main file."""
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+        n += 1
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(target.with_name(target.name + suffix))
+    path.rename(target)
+    return target
+
 
 class RunState:
     """Shared state of one crawl, rooted in one output folder."""
@@ -49,6 +103,18 @@ class RunState:
         self._captures: CaptureIndex | None = None
         self.recovered: list[Any] = []
         self._stages: StageSequence | None = None
+        self._closed = False
+        self._stopping = False
+        self._indexer: ThreadPoolExecutor | None = None
+        self._index_jobs: list[Future[None]] = []
+        self.set_aside: dict[str, Path] = {}   # damaged SQLite file name -> where it was moved
+        for name in SQLITE_FILES:
+            path = self.out_dir / name
+            problem = check_sqlite(path)
+            if problem is not None:
+                moved = set_aside(path)
+                self.set_aside[name] = moved
+                logger.warning("%s is damaged (%s): moved aside to %s and started afresh", path, problem, moved)
 
     @classmethod
     def of(cls, crawler: Crawler) -> "RunState":
@@ -71,7 +137,6 @@ class RunState:
     @property
     def writer(self) -> "WarcWriter":
         if self._writer is None:
-            from archive.cdxj import merge_into_index
             from archive.recovery import recover_open_files
             from archive.writer import WarcWriter
 
@@ -79,9 +144,8 @@ class RunState:
             self.recovered = recover_open_files(self.warc_dir)
             for report in self.recovered:
                 logger.warning("recovered WARC left by a crash: %s", report)
-            if self.recovered:
-                merge_into_index(self.index_path, [r.final_path for r in self.recovered
-                                                   if r.final_path and r.final_path.name.endswith(".warc.gz")])
+            _ = self.captures   # its tables exist before the indexing thread publishes into them
+            self._submit_index(None)   # closed files missing from index.cdxj (or all: lost/torn)
             self._writer = WarcWriter(
                 self.warc_dir,
                 prefix=self.settings.get("ARCHIVE_PREFIX"),
@@ -100,11 +164,71 @@ class RunState:
         return self.warc_dir / "index.cdxj"
 
     def _file_closed(self, path: Path) -> None:
-        """A WARC file was closed: add it to the CDXJ index and publish its payload digests."""
-        from archive.cdxj import merge_into_index
-
-        merge_into_index(self.index_path, [path])
+        """A WARC file was closed: publish its payload digests (SQL only) and have the indexing
+        thread add it to the CDXJ index."""
         self.captures.file_closed(path)
+        self._submit_index([path])
+
+    def _submit_index(self, paths: list[Path] | None) -> None:
+        """Queue `paths` (None: whatever closed file index.cdxj misses) for the indexing thread."""
+        if self._indexer is None:
+            self._indexer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="healthcrawl-cdxj")
+        self._index_jobs = [job for job in self._index_jobs if not job.done()]
+        self._index_jobs.append(self._indexer.submit(self._index, paths))
+
+    def _index(self, paths: list[Path] | None) -> None:
+        """On the indexing thread: merge `paths` into index.cdxj, or reconcile the index with
+        the folder (publishing the digests of files it missed). A failure is one line; the
+        next run indexes what is missing."""
+        from archive.cdxj import merge_into_index, reconcile_index
+        from crawler.store.capture_index import publish_file
+
+        if self._stopping:
+            return
+        try:
+            if paths is not None:
+                merge_into_index(self.index_path, paths)
+                return
+            missing, rebuilt = reconcile_index(self.warc_dir, self.index_path)
+            for path in missing:
+                if self._stopping:
+                    return
+                publish_file(self.out_dir, path)
+            if missing and not rebuilt:
+                logger.warning("%s: indexed %d closed WARC files it missed (%s)", self.index_path, len(missing),
+                               ", ".join(p.name for p in missing[:5]) + (" …" if len(missing) > 5 else ""))
+        except (OSError, sqlite3.Error) as exc:
+            where = getattr(exc, "filename", None) or self.index_path
+            logger.error("updating %s failed: %s; the next run indexes what is missing", where,
+                         getattr(exc, "strerror", None) or exc)
+        except Exception as exc:  # noqa: BLE001 - one line: the crawl goes on, the next run retries
+            logger.error("updating %s failed: %s: %s; the next run indexes what is missing", self.index_path,
+                         type(exc).__name__, exc)
+
+    def wait_index(self) -> None:
+        """Wait for the indexing thread to finish what was queued."""
+        for job in list(self._index_jobs):
+            job.result()
+        self._index_jobs.clear()
+
+    def storage_failed(self, path: Any, exc: BaseException) -> str:
+        """A write into the output folder failed (disk full, I/O error): log one line naming
+        `path` and the error (only for the first failure of the run), set `store/error` and
+        close the spider with reason `store-error`. Returns the line, for a DropItem or
+        IgnoreRequest message."""
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        text = str(exc) if str(path) in str(exc) else f"writing {path} failed: {reason}"
+        stats = self.crawler.stats
+        if stats.get_value("store/error") is None:
+            logger.error("healthcrawl: %s; stopping the run (exit 1); what was written before is intact", text)
+            stats.set_value("store/error", text)
+            engine = self.crawler.engine
+            if engine is not None and engine.running and not self._closed:
+                import asyncio
+
+                asyncio.ensure_future(engine.close_spider_async(reason="store-error"))
+        stats.inc_value("store/errors")
+        return text
 
     @property
     def captures(self) -> "CaptureIndex":
@@ -140,15 +264,32 @@ class RunState:
                                        items_file=self.settings.get("STORE_ITEMS_FILE"))  # relink records go there
         return self._dedup
 
-    def close(self, finished: bool = True) -> None:
-        """Close the WARC writer (renaming `.open` files, indexing them) and the stores.
-        Conditional-request validators are kept only when the run `finished` normally."""
+    def close(self, finished: bool = True, *, wait_index: bool = True) -> None:
+        """Close the WARC writer (renaming `.open` files, indexing them) and the stores, once.
+        Conditional-request validators are kept only when the run `finished` normally.
+        `wait_index=False` (a forced stop): indexing not yet done is left to the next run."""
+        if self._closed:
+            return
+        self._closed = True
         if self._writer is not None:
-            self._writer.close()
+            try:
+                self._writer.close()
+            except OSError as exc:  # its .open file is recovered by the next run
+                self.storage_failed(self._writer.current_path or self.warc_dir, exc)
+        if self._indexer is not None:
+            if wait_index:
+                for job in self._index_jobs:
+                    job.result()
+            else:
+                self._stopping = True
+            self._indexer.shutdown(wait=wait_index, cancel_futures=not wait_index)
         if self._captures is not None:
-            if finished:
-                self._captures.commit_validators()
-            self._captures.close()
+            try:
+                if finished:
+                    self._captures.commit_validators()
+                self._captures.close()
+            except sqlite3.Error as exc:
+                self.storage_failed(self._captures.path, exc)
         # A store that cannot be closed (Redis gone, disk full) is named in one line; what it did
         # not record is re-done by the next run (or, distributed, from its lease).
         for name, store in (("near-duplicate index", self._dedup), ("seen-store", self._seen)):

@@ -39,6 +39,11 @@ class SourceStatsExtension:
     def from_crawler(cls, crawler: Crawler) -> "SourceStatsExtension":
         return cls(crawler)
 
+    def count_failure(self, source: str, kind: str, url: str) -> None:
+        """Count one failure of `kind` for `source` (other components' failures: the capture
+        middleware's `network:<kind>`), keeping the URL as an example."""
+        self._fail(source, kind, url)
+
     def _fail(self, source: str, kind: str, url: str) -> None:
         self.stats.inc_value(f"source/{source}/failures/{kind}")
         examples = self.examples[source][kind]

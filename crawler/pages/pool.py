@@ -33,6 +33,7 @@ import multiprocessing
 import os
 import pickle
 import queue
+import signal
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -93,6 +94,7 @@ def _worker_main(inbound: Connection, outbound: Connection, extractor: Extractor
     """A worker's life: warm up, then answer job lists until the pipe closes. A reader thread
     drains the pipe into a queue as messages arrive, so the caller's writes never wait for the
     page being worked on (and a large answer can never meet a large question head-on)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C reaches the whole group: the crawler stops us
     try:
         os.nice(WORKER_NICE)
     except OSError:

@@ -9,6 +9,8 @@ adapts). Settings: `DEDUP_ENABLED` and the other `DEDUP_*`.
 
 from __future__ import annotations
 
+import sqlite3
+
 from typing import Any
 
 from scrapy.crawler import Crawler
@@ -32,7 +34,12 @@ class DedupPipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        self.stages.link(item, RunState.of(self.crawler).dedup)
+        state = RunState.of(self.crawler)
+        try:
+            self.stages.link(item, state.dedup)
+        except sqlite3.Error as exc:  # disk full, I/O error: one line, the run stops (exit 1)
+            raise DropItem(f"store-error: {state.storage_failed(state.out_dir / 'dedup.sqlite', exc)}",
+                           log_level="DEBUG") from None
         if self.stages.dropped_as_repost(item):
             raise DropItem(f"repost: {item.url} is a repost of {item.duplicate_of}")
         return item

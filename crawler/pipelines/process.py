@@ -138,7 +138,12 @@ class ProcessPagePipeline:
         if not self.archive or ref is None:
             return
         spec = source_spec(self.crawler, page.source_name)
-        RunState.of(self.crawler).writer.write_metadata(
-            url=page.url, refers_to=ref,
-            fields=extraction_summary(result, source_name=page.source_name, spec=spec),
-        )
+        state = RunState.of(self.crawler)
+        try:
+            state.writer.write_metadata(
+                url=page.url, refers_to=ref,
+                fields=extraction_summary(result, source_name=page.source_name, spec=spec),
+            )
+        except OSError as exc:  # disk full mid-record: cut back by the writer; one line, exit 1
+            raise DropItem(f"store-error: {state.storage_failed(state.writer.current_path or state.warc_dir, exc)}",
+                           log_level="DEBUG") from None

@@ -153,6 +153,9 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
     text = render_text(report)
     text_path = reports / f"run-{stamp}.txt"
     text_path.write_text(text, encoding="utf-8")
+    from crawler.store.jsonl import repair_torn_tail
+
+    repair_torn_tail(out_dir / "runs.jsonl")   # a line torn by a killed run is cut, not appended to
     with (out_dir / "runs.jsonl").open("a", encoding="utf-8") as history:
         history.write(json.dumps({k: report[k] for k in ("kind", "started", "seconds", "exit_code", "finish_reason",
                                                           "totals")}, ensure_ascii=False, default=str) + "\n")

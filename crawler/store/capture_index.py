@@ -50,9 +50,33 @@ class Validators:
     stored: Stored
 
 
+def publish_file(out_dir: Path, warc_path: Path) -> int:
+    """Publish the payload digests of every 200 response record of the closed WARC file
+    `warc_path` into `OUT/captures.sqlite`, read from the file itself: for files closed by a
+    run that died before it could publish them (killed at the rename, or recovered from
+    `.open`). Earlier entries win (the record that first stored a payload stays the one
+    revisits refer to). Uses its own connection, so it can run off the reactor thread while the
+    crawl's `CaptureIndex` works. Returns how many records were published or already known."""
+    from archive.reader import ArchivedRecord, iter_records
+
+    rows = [(r.payload_digest, r.url, r.filename, r.offset, r.length, r.record_id, r.date)
+            for r in iter_records(warc_path, verify_digests=False, decode_payload=False, keep_payload=False)
+            if isinstance(r, ArchivedRecord) and r.rec_type == "response" and r.http_status == 200
+            and r.payload_digest and r.url and r.addressable]
+    db = sqlite3.connect(out_dir / FILENAME, timeout=60, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        db.executemany("INSERT OR IGNORE INTO digests VALUES (?,?,?,?,?,?,?)", rows)
+        db.execute("COMMIT")
+    finally:
+        db.close()
+    return len(rows)
+
+
 class CaptureIndex:
     def __init__(self, out_dir: Path) -> None:
         self.path = out_dir / FILENAME
+        self.path.touch()  # operator (issue 20): created with the process umask (SQLite would make it 0644)
         self._db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")

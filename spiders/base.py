@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.http import Response
 
 from crawler import __version__
@@ -84,15 +85,23 @@ class SourceSpider(scrapy.Spider):
 
     def apply_politeness(self) -> None:
         """Per-source delay and concurrency: one download slot per source host, configured
-        from the spec's `[politeness]` (the strictest spec wins when sources share a host)."""
+        from the spec's `[politeness]` (the strictest spec wins when sources share a host).
+        A `DOWNLOAD_DELAY` / `CONCURRENT_REQUESTS_PER_DOMAIN` the operator set (config file,
+        `-s`: any priority above the project's) is a global cap: a spec may be stricter, never looser."""
         engine = getattr(self.crawler, "engine", None)
         downloader = getattr(engine, "downloader", None)
         slots = getattr(downloader, "per_slot_settings", None)
         if slots is None:
             return
+        settings = self.crawler.settings
+        project = SETTINGS_PRIORITIES["project"]
+        min_delay = settings.getfloat("DOWNLOAD_DELAY") if (settings.getpriority("DOWNLOAD_DELAY") or 0) > project else 0.0
+        max_conc = (settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN")
+                    if (settings.getpriority("CONCURRENT_REQUESTS_PER_DOMAIN") or 0) > project else None)
         for spec in self.sources:
             slot = urlsplit(spec.homepage).hostname
-            wanted = {"concurrency": spec.politeness.concurrency, "delay": spec.politeness.download_delay}
+            wanted = {"concurrency": min(spec.politeness.concurrency, max_conc or spec.politeness.concurrency),
+                      "delay": max(spec.politeness.download_delay, min_delay)}
             if slot in slots:
                 wanted = {"concurrency": min(slots[slot].get("concurrency", 99), wanted["concurrency"]),
                           "delay": max(slots[slot].get("delay", 0), wanted["delay"])}

@@ -21,8 +21,23 @@ person must look at, 2 bad arguments or bad spec (nothing started), 3 interrupte
 
 from __future__ import annotations
 
-import argparse
-import sys
+import os
+import signal
+
+
+def _stop_during_start_up(signum: int, _frame: object) -> None:
+    """SIGTERM/SIGINT before a command has started anything: exit 3 at once, nothing to close
+    (a crawl's own handlers take over in `crawler.runs.harvest.run_crawl`)."""
+    os.write(2, f"healthcrawl: interrupted during start-up ({signal.Signals(signum).name})\n".encode())
+    os._exit(3)
+
+
+if __name__ == "__main__":  # before the heavy imports below
+    for _signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(_signum, _stop_during_start_up)
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +87,12 @@ def require_extra(module: str, extra: str, what: str) -> None:
 
 
 def _common_crawl(p: argparse.ArgumentParser, default_out: str) -> None:
-    p.add_argument("--out", type=Path, default=Path(default_out), help=f"output folder (default: {default_out})")
+    p.add_argument("--out", type=Path, default=None,
+                   help=f"output folder (default: the config's `out`, else {default_out})")
+    p.set_defaults(default_out=Path(default_out))
+    p.add_argument("--config", type=Path, default=None,
+                   help="config file (default: healthcrawl.toml in the output folder, if there): contact, "
+                        "sources_dir, out, [politeness] caps, [settings]")
     p.add_argument("--allow-private", action="store_true",
                    help="allow connections to private/loopback addresses (off by default)")
     p.add_argument("--workers", type=int, default=None,
@@ -165,8 +185,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure(args: argparse.Namespace) -> None:
+    """Resolve `--config` / `OUT/healthcrawl.toml`: the output folder, the sources folder and
+    the config's settings (`args.config_settings`, below `-s` in `_overrides`)."""
+    from crawler.runs.config import find_config
+
+    if not hasattr(args, "config"):
+        return
+    config = find_config(args.config, args.out or args.default_out)
+    args.out = args.out or config.out or args.default_out
+    args.config_settings = config.settings
+    if getattr(args, "sources_dir", "absent") is None and "SOURCES_DIR" in config.settings:
+        args.sources_dir = Path(config.settings["SOURCES_DIR"])
+
+
+def _warn_placeholder_contact(overrides: dict[str, Any]) -> None:
+    from crawler.runs.config import placeholder_contact
+
+    contact = overrides.get("HEALTHCRAWL_CONTACT") or placeholder_contact()
+    if contact == placeholder_contact():
+        print(f"healthcrawl: warning: the operator contact is still the placeholder {contact}: set `contact` in "
+              f"healthcrawl.toml (or -s HEALTHCRAWL_CONTACT=mailto:you@example.org) so site owners can reach you",
+              file=sys.stderr)
+
+
 def _overrides(args: argparse.Namespace) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = dict(getattr(args, "config_settings", {}))
     for item in getattr(args, "set", []) or []:
         if "=" not in item:
             raise UsageError(f"healthcrawl: -s expects NAME=VALUE, got {item!r}")
@@ -218,6 +262,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     except SpecError as exc:
         raise UsageError(f"healthcrawl crawl: {exc}") from None
     overrides = _overrides(args)
+    _warn_placeholder_contact(overrides)
     overrides.setdefault("CRAWL_MAX_PAGES", args.max_pages)
     overrides.setdefault("DOWNLOAD_DELAY", 0.25)
     spider_kwargs = {"urls": " ".join(args.urls), "max_pages": args.max_pages}
@@ -231,11 +276,12 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     from crawler.runs.harvest import run_crawl
     from spiders.spec import SpecError, load_specs, select_specs
 
+    overrides = _overrides(args)
     try:
-        select_specs(load_specs(args.sources_dir), args.sources)
+        select_specs(load_specs(args.sources_dir or overrides.get("SOURCES_DIR")), args.sources)
     except SpecError as exc:
         raise UsageError(str(exc)) from None
-    overrides = _overrides(args)
+    _warn_placeholder_contact(overrides)
     kwargs: dict[str, Any] = {"source": args.sources}
     if args.sources_dir:
         kwargs["sources_dir"] = str(args.sources_dir)
@@ -364,6 +410,11 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
+        if args.command not in ("crawl", "harvest", "demo") \
+                and signal.getsignal(signal.SIGTERM) is _stop_during_start_up:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)   # other commands: the usual behaviour
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        _configure(args)
         return COMMANDS[args.command](args)
     except UsageError as exc:
         print(str(exc), file=sys.stderr)

@@ -72,7 +72,7 @@ def unreachable_specs(tmp_path: Path, silent_port: int) -> Path:
     return specs
 
 
-FAST = ["--allow-private", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1"]
+FAST = ["--allow-private", "-s", "DOWNLOAD_TIMEOUT=2", "-s", "RETRY_TIMES=1", "-s", "HEALTHCRAWL_CONTACT=mailto:ops@example.org"]
 
 
 def test_cron_names_each_unreachable_host_once(unreachable_specs: Path, tmp_path: Path) -> None:

@@ -303,7 +303,7 @@ def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
             break
     lines = [PINYIN.sub("", ln) for ln in _page_text_lines(tree)]
     if meta.published is None:
-        found = _date_from_lines(lines, url, _time_element(tree))
+        found = _date_from_lines(lines, url, _time_element(tree), meta.title)
         if found:
             meta.published, meta.date_source = found
     if front.get("author"):
@@ -476,13 +476,36 @@ def _time_element(tree: HtmlElement) -> str | None:
     return None
 
 
-def _date_from_lines(lines: list[str], url: str = "", stamp: str | None = None) -> tuple[str, str] | None:
+_DATE_CELL = re.compile(r"^[（(\[【]?\s*" + _YMD)
+UNDER_TITLE_LINES = 6   # lines after the headline where its info cell may stand
+
+
+def _date_under_title(usable: list[str], title: str) -> str | None:
+    """The date an info cell right under the headline starts with (`（2012-06-04）`,
+    `2012-6-4 来源：…`), without a label: only within `UNDER_TITLE_LINES` lines after the
+    headline's own line, so the dated entries of a sidebar list never count."""
+    key = _key(title)
+    if len(key) < 4:
+        return None
+    for i, line in enumerate(usable[:1500]):
+        if _key(line) == key:
+            for below in usable[i + 1:i + 1 + UNDER_TITLE_LINES]:
+                match = _DATE_CELL.match(below.strip()) if len(below) <= 80 else None
+                if match and (value := _build(*match.groups())):
+                    return value
+            return None
+    return None
+
+
+def _date_from_lines(lines: list[str], url: str = "", stamp: str | None = None,
+                     title: str = "") -> tuple[str, str] | None:
     """(date, source) from the page's text lines, else from the URL path.
 
     Labelled dates first — 发布时间/发布日期 before other labels, 成文日期 (when a document was
     signed) last —, searched in the joined text so a label and a date split over lines or put
     in parentheses (`发布日期：（\n2022-03-09\n）`) still meet; then `stamp` (a `<time
-    datetime>`, source "time"); then the first unlabelled date with a time of day, unless the
+    datetime>`, source "time"); then an unlabelled info cell under the headline `title`
+    (`_date_under_title`); then the first unlabelled date with a time of day, unless the
     URL names another day; then the URL's date. Lines about copyright never count."""
     usable = [ln for ln in lines if not _COPYRIGHT.search(ln)]
     # lines naming a date label, each with the start of the next two lines (where a date
@@ -496,6 +519,8 @@ def _date_from_lines(lines: list[str], url: str = "", stamp: str | None = None) 
                     return value, "byline"
     if stamp:
         return stamp, "time"
+    if title and (value := _date_under_title(usable, title)):
+        return value, "byline"
     from_url = url_date(url)
     for line in usable:
         if len(line) > 80:

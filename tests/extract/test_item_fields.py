@@ -28,7 +28,7 @@ def test_new_fields_in_item_and_every_export(tmp_path: Path) -> None:
         "11510000MB1E12345X/2022-00123", "四川省卫生健康委员会", "川卫办发〔2022〕12号")
     assert (gov.disclosure_written, gov.disclosure_published, gov.disclosure_topic) == (
         "2022-03-01", "2022-03-09", "卫生、体育\\医药管理")
-    assert (news.authors, news.author, news.date_source) == (["上官云", "宋宇晟"], "上官云 宋宇晟", "text")
+    assert (news.authors, news.author, news.date_source) == (["上官云", "宋宇晟"], "上官云 宋宇晟", "byline")
     assert (wechat.account, wechat.date_source) == ("健康肇庆", "script")
     assert gov.extractor_version == EXTRACTOR_VERSION == "healthcrawl-extract/3"
     items = tmp_path / "items.jsonl"

@@ -260,3 +260,14 @@ def test_golden_date_sources_are_documented_ones() -> None:
 def test_wechat_script_times(script: str, expected: str) -> None:
     meta = meta_of(f"<html><body><p>正文</p><script>{script}</script></body></html>")
     assert (meta.published, meta.date_source) == (expected, "script")
+
+
+def test_unlabelled_info_cell_under_the_headline() -> None:
+    html = ("<html><head><title>县卫生局召开农村卫生工作会议</title></head><body><table>"
+            "<tr><td>・<a href='/1'>县疾控中心开展培训</a></td><td>(2012-06-01)</td></tr></table>"
+            "<table><tr><td class='title'>县卫生局召开农村卫生工作会议</td></tr>"
+            "<tr><td>（\n2012-06-04\n）　点击：318</td></tr><tr><td>正文，说明情况。</td></tr></table></body></html>")
+    meta = read_metadata(lxml.html.fromstring(html), html, "http://example.cn/a.html")
+    assert (meta.published, meta.date_source) == ("2012-06-04", "byline")
+    sidebar_only = html.replace("（\n2012-06-04\n）", "")
+    assert read_metadata(lxml.html.fromstring(sidebar_only), sidebar_only, "http://example.cn/a.html").published is None

@@ -666,7 +666,15 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
     if over:
         raise _Bad(f"body over cap: stored body of {stored_len} bytes exceeds {stored_cap}", consumed=True)
 
-    chunked = http is not None and (http.get_header("Transfer-Encoding") or "").lower().startswith("chunked")
+    transfer = content_coding = None
+    if http is not None:
+        for header, value in http.headers:  # one scan for the two codings
+            lower = header.lower()
+            if lower == "transfer-encoding" and transfer is None:
+                transfer = value
+            elif lower == "content-encoding" and content_coding is None:
+                content_coding = value
+    chunked = transfer is not None and transfer.lower().startswith("chunked")
     dechunked = _dechunk(body) if chunked and opts.keep else body
     if opts.verify and rec.digest_checker is not None:
         problems = [p for p in rec.digest_checker.problems if not p.startswith("unknown hash")]
@@ -690,9 +698,9 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
     payload, coding, decoded = dechunked, None, False
     if opts.decode and opts.keep:
         decoded = True
-        if http is not None and rec_type != "request":
+        if content_coding and rec_type != "request":
             try:
-                payload, coding = _decode_content(dechunked, http.get_header("Content-Encoding"), cap)
+                payload, coding = _decode_content(dechunked, content_coding, cap)
             except _Bad as bad:
                 raise _Bad(bad.reason, consumed=True) from None
     elif opts.decode:
@@ -709,7 +717,7 @@ def _parse(stream: GzipStream | _Lines, first_line: bytes, path: Path, name: str
     http_headers: list[tuple[str, str]] = []
     if http is not None:
         statusline = (http.protocol + " " + http.statusline).strip() if http.protocol else http.statusline
-        http_headers = list(http.headers)
+        http_headers = http.headers  # warcio's list, not shared with anything else
         if rec_type == "request":
             method = http.protocol or None
         else:

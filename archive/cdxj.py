@@ -141,7 +141,10 @@ def _line(record: ArchivedRecord, filename: str) -> str | None:
         raise ValueError("no WARC-Target-URI")
     if not record.date:
         raise ValueError("no WARC-Date")
-    timestamp = iso_date_to_timestamp(record.date)
+    try:
+        timestamp = iso_date_to_timestamp(record.date)
+    except (ValueError, TypeError):
+        timestamp = ""
     if not timestamp.isdigit():
         raise ValueError(f"WARC-Date {record.date!r} is not a date")
     entry: OrderedDict[str, str] = OrderedDict()

@@ -297,3 +297,31 @@ def test_cli_exits_1_naming_what_was_left_out(tmp_path: Path) -> None:
     assert "warcio--EXAMPLE-SPACE-IN-URL.ARC at offset 151: truncated record" in done.stderr
     clean = run_cli("wacz", str(_small_archive(tmp_path / "small")), "--out", str(tmp_path / "ok.wacz"))
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+def test_bad_warc_date_is_named_and_left_out(tmp_path: Path) -> None:
+    import gzip
+    import re
+    import zlib
+
+    src = ARCHIVES / "wget-1.21.3--eval-pages.warc.gz"
+    raw = src.read_bytes()
+    parts, pos, bad_offset = [], 0, None
+    while pos < len(raw):
+        dec = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        data = dec.decompress(raw[pos:])
+        size = len(raw) - pos - len(dec.unused_data)
+        if bad_offset is None and b"WARC-Type: response" in data:
+            bad_offset = sum(len(p) for p in parts)
+            parts.append(gzip.compress(re.sub(rb"WARC-Date: [^\r]+", b"WARC-Date: not-a-date", data, count=1)))
+        else:
+            parts.append(raw[pos:pos + size])
+        pos += size
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    (folder / "baddate.warc.gz").write_bytes(b"".join(parts))
+    result = package_wacz(folder, tmp_path / "bad.wacz", title="t")
+    assert [(d.filename, d.offset) for d in result.left_out] == [("baddate.warc.gz", bad_offset)]
+    assert "WARC-Date" in result.left_out[0].reason
+    done = _validate(result.path)
+    assert done.returncode == 0, done.stdout + done.stderr

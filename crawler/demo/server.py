@@ -357,13 +357,18 @@ class _DemoRequestHandler(BaseHTTPRequestHandler):
 
 def serve_forever(port: int, host: str = "127.0.0.1", *, generation: int = 1) -> None:
     """Serve the demo site until Ctrl-C (``healthcrawl serve-demo --port P``), and the CMS
-    fixture sites of ``crawler.demo.cms_sites`` next to it, family i on port P+1+i (ports
-    chosen freely when P is 0), for ``healthcrawl probe`` and ``healthcrawl crawl``."""
+    fixture sites of ``crawler.demo.cms_sites`` next to it, family i on port P+1+i (a free
+    port when that one is taken or P is 0), for ``healthcrawl probe`` and ``healthcrawl crawl``."""
     from crawler.demo.cms_sites import FAMILIES, CmsSite
 
     server = DemoServer(host, port, generation=generation).start()
     print(f"demo site (generation {generation}) at {server.base_url}/", flush=True)
-    sites = [CmsSite(family, host, port + 1 + n if port else 0) for n, family in enumerate(FAMILIES)]
+    sites = []
+    for n, family in enumerate(FAMILIES):
+        try:
+            sites.append(CmsSite(family, host, port + 1 + n if port else 0))
+        except OSError:   # that port is taken: any free one (the printed URL says which)
+            sites.append(CmsSite(family, host, 0))
     for site in sites:
         print(f"  CMS fixture {site.family.name:<10} listing {site.base_url}{site.family.listing}", flush=True)
     try:

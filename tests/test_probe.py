@@ -152,6 +152,7 @@ def test_serve_demo_serves_the_cms_fixtures(capsys: pytest.CaptureFixture[str]) 
     try:
         lines = [proc.stdout.readline() for _ in range(10)]
         listings = dict(re.findall(r"CMS fixture (\w+)\s+listing (\S+)", "".join(lines)))
+        assert listings, (lines, proc.stderr.read() if proc.poll() is not None else "still running")
         assert set(listings) == {"trs", "trs6", "jcms", "jcmspage", "dede", "empire", "gkmlpt", "wordpress", "hexo"}
         assert f"demo site (generation 1) at http://127.0.0.1:{port}/" in lines[0]
         assert len({urlsplit(u).port for u in listings.values()} | {port}) == 10

@@ -84,20 +84,21 @@ class _Signals:
 
     def __init__(self) -> None:
         self.received: list[int] = []
-        self.raise_after = 0
+        self.raise_after: int | None = 0
         self._previous: dict[int, Any] = {}
 
-    def install(self, raise_after: int) -> None:
+    def install(self, raise_after: int | None) -> None:
         """Handle SIGTERM/SIGINT here: record each, raise `Interrupted` once more than
-        `raise_after` arrived in this phase."""
-        self.raise_after = len(self.received) + raise_after
+        `raise_after` arrived in this phase (None: only record them — inside Scrapy's start-up,
+        whose Deferreds would swallow the exception; the caller looks at safe points)."""
+        self.raise_after = None if raise_after is None else len(self.received) + raise_after
         for signum in SHUTDOWN_SIGNALS:
             previous = signal.signal(signum, self._handle)
             self._previous.setdefault(signum, previous)
 
     def _handle(self, signum: int, _frame: FrameType | None) -> None:
         self.received.append(signum)
-        if len(self.received) > self.raise_after:
+        if self.raise_after is not None and len(self.received) > self.raise_after:
             raise Interrupted(signum)
 
     def restore(self) -> None:
@@ -205,9 +206,19 @@ def _run(out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[str, Any]
                 return RunOutcome(EXIT_FAILURES, summary=f"healthcrawl: {exc}")
         items_path = out_dir / settings.get("STORE_ITEMS_FILE")
         items_offset = items_path.stat().st_size if items_path.is_file() else 0
+        signals_seen.install(raise_after=None)   # Scrapy's start-up: record, act below
         process = _CountingCrawlerProcess(settings, signals_seen)
         crawler = process.create_crawler(NewsSpider)
         process.crawl(crawler, **spider_kwargs)
+        if signals_seen.received:   # the reactor has not run: nothing was fetched or written
+            raise Interrupted(signals_seen.received[-1])
+        from twisted.internet import reactor
+
+        def stop_if_signalled() -> None:   # a signal between here and Scrapy's handlers
+            if signals_seen.received:
+                process.stop()
+
+        reactor.callWhenRunning(stop_if_signalled)
         before = len(signals_seen.received)
         process.start()   # Scrapy's handlers replace ours while the reactor runs
         forced = len(signals_seen.received) - before >= 2

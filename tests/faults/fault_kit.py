@@ -116,6 +116,19 @@ def moment(name: str, out: Path, child: Child) -> Callable[[], bool]:
     raise ValueError(f"unknown moment {name!r}")
 
 
+def catches_sigterm(pid: int) -> bool:
+    """The process has installed a SIGTERM handler of its own (its SigCgt mask in /proc): the
+    earliest moment at which a program can answer a signal at all."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) >> (signal.SIGTERM - 1) & 1)
+    except OSError:
+        pass
+    return False
+
+
 def _safe_items(out: Path) -> list[bytes]:
     try:
         return [line for line in (out / "items.jsonl").read_bytes().split(b"\n") if line]

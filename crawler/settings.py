@@ -172,4 +172,13 @@ DISTRIBUTED_REDIS_BACKOFF_MAX = 8.0
 DISTRIBUTED_REDIS_TIMEOUT = 10.0
 
 FEED_EXPORT_ENCODING = "utf-8"
+# Scrapy's own feeds (-O items.csv): plain values for nested fields, JSON text in CSV/XML cells
+FEED_EXPORTERS = {
+    "json": "crawler.store.export.PlainJsonItemExporter",
+    "jsonlines": "crawler.store.export.PlainJsonLinesItemExporter",
+    "jsonl": "crawler.store.export.PlainJsonLinesItemExporter",
+    "jl": "crawler.store.export.PlainJsonLinesItemExporter",
+    "csv": "crawler.store.export.PlainCsvItemExporter",
+    "xml": "crawler.store.export.PlainXmlItemExporter",
+}
 LOG_LEVEL = "WARNING"  # Scrapy's INFO log only when asked (-L INFO); the progress view and report tell the rest

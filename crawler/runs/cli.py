@@ -37,6 +37,7 @@ if __name__ == "__main__":  # before the heavy imports below
         signal.signal(_signum, _stop_during_start_up)
 
 import argparse  # noqa: E402
+import datetime as dt  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,13 @@ def _port(value: str) -> int:
     if not 1 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"port must be 1-65535, got {value!r}")
     return number
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from None
 
 
 def require_extra(module: str, extra: str, what: str) -> None:
@@ -159,6 +167,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("items", nargs="+", type=Path)
     p.add_argument("--format", choices=["parquet", "csv", "sqlite"], required=True)
     p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--since", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="only items published on or after this date (items without a date are left out)")
+    p.add_argument("--source", default=None, metavar="A,B", help="only items of these sources (source_name or site)")
+    p.add_argument("--no-reposts", action="store_true", help="leave out items that are reposts (duplicate_of set)")
+    p.add_argument("--bom", action="store_true", help="csv: start with a UTF-8 byte order mark (for Excel)")
 
     p = sub.add_parser("wacz", help="package a crawl's WARCs as a WACZ for ReplayWeb.page")
     p.add_argument("warc_dir", type=Path, nargs="+", help="WARC folders (several: the workers of one crawl)")
@@ -333,14 +346,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from crawler.store.export import export
+    from crawler.store.export import ExportFilter, export
 
     missing = [str(p) for p in args.items if not p.is_file()]
     if missing:
         raise UsageError(f"healthcrawl export: no such items file: {', '.join(missing)}")
     if args.format == "parquet":
         require_extra("pyarrow.parquet", "export", "healthcrawl export --format parquet")
-    count = export(list(args.items), args.format, args.out)
+    if args.bom and args.format != "csv":
+        raise UsageError(f"healthcrawl export: --bom is for --format csv, not {args.format}")
+    sources = {name.strip() for name in args.source.split(",") if name.strip()} if args.source else None
+    keep = ExportFilter(since=args.since, sources=sources, no_reposts=args.no_reposts)
+    count = export(list(args.items), args.format, args.out, keep=keep, bom=args.bom)
     print(f"exported {count} items to {args.out}")
     return EXIT_OK
 

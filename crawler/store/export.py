@@ -9,11 +9,20 @@ appends when a cluster's canonical moves (`crawler.dedup.links`: applied, so eve
 `ExportWarning("items.jsonl:17: ...")` (and counted in `ExportResult.bad_lines`), so one broken
 line does not lose a whole export. Columns are the Article fields, in model order.
 
+One rule for a repeated `id` in every format: the last copy in the files wins (the newest
+extraction), at the place of that last copy. Filters (`ExportFilter`, `healthcrawl export
+--since/--source/--no-reposts`): `since` keeps items published on or after a date (items
+without a date are left out), `sources` keeps items whose `source_name` (or `site`) is listed,
+`no_reposts` leaves out items with a `duplicate_of`.
+
 Formats:
-- **parquet** (pyarrow): list fields stay typed — `regions` and `publisher_region` are structs,
-  `topics`/`quality`/`authors` lists of strings — so `duckdb.sql("select unnest(topics) ...")` works.
-- **csv**: plain UTF-8 without a BOM (spreadsheet users: import as UTF-8); nested fields
-  (`regions`, `publisher_region`, `topics`, `quality`) are JSON strings with real characters.
+- **parquet** (pyarrow, the `[export]` extra): list fields stay typed — `regions` and
+  `publisher_region` are structs, `topics`/`quality`/`authors` lists of strings — so
+  `duckdb.sql("select unnest(topics) ...")` works; `published` and `fetched_at` are timestamps
+  (UTC; a date without a time is midnight +08:00), `disclosure_written`/`_published` dates.
+- **csv**: UTF-8, without a BOM unless `bom=True` (`--bom`: what Excel needs to read Chinese);
+  nested fields (`regions`, `publisher_region`, `topics`, `quality`, `authors`) are JSON strings
+  with real characters.
 - **sqlite**: table `articles` (nested fields as JSON text, usable with `json_each`) and an FTS5
   table `articles_fts(title, text)` with the `trigram` tokenizer, linked by rowid. Trigram needs
   SQLite ≥ 3.34 and matches substrings of **3 or more characters**: `MATCH '医共体'` works, but
@@ -22,20 +31,28 @@ Formats:
   `SELECT ... FROM articles WHERE title LIKE '%医保%' OR text LIKE '%医保%'` — or call
   `search_sqlite(db, query)`, which picks the right one.
 
+Scrapy's own feed exports (`scrapy crawl news -O items.csv`) use the exporters at the end of
+this module (setting `FEED_EXPORTERS`): plain values for nested fields in JSON and JSON lines,
+JSON text in CSV and XML cells, as here.
+
 The `healthcrawl export` command is a thin wrapper over `export()`; there are no settings.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import sqlite3
 import warnings
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
-from pydantic import ValidationError
+from itemadapter import ItemAdapter
+from pydantic import BaseModel, ValidationError
+from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
 
 from crawler.items import Article
 
@@ -55,29 +72,66 @@ class ExportResult:
     bad_lines: list[str] = field(default_factory=list)
 
 
-def read_items(paths: list[Path], result: ExportResult | None = None) -> Iterator[Article]:
-    """Yield valid Articles from JSON-lines files with their current ``duplicate_of`` (relink
-    records applied, `crawler.dedup.links`); skip and warn about bad lines."""
-    from crawler.dedup.links import is_relink_line, read_relinks
+@dataclass
+class ExportFilter:
+    """Which items an export keeps (see the module docstring)."""
 
-    result = result if result is not None else ExportResult()
-    links = read_relinks([Path(p) for p in paths])
+    since: dt.date | None = None
+    sources: Collection[str] | None = None
+    no_reposts: bool = False
+
+    def keeps(self, article: Article) -> bool:
+        if self.no_reposts and article.duplicate_of:
+            return False
+        if self.sources is not None and (article.source_name or article.site) not in self.sources:
+            return False
+        if self.since is not None:
+            return article.published is not None and dt.date.fromisoformat(article.published[:10]) >= self.since
+        return True
+
+
+def _parsed_lines(paths: list[Path], result: ExportResult, *, warn: bool) -> Iterator[tuple[int, Article]]:
+    """(position, Article) of every valid item line; bad lines are counted (and warned about)."""
+    from crawler.dedup.links import is_relink_line
+
+    position = 0
     for path in paths:
         with Path(path).open(encoding="utf-8") as handle:
             for lineno, line in enumerate(handle, start=1):
                 if not line.strip() or is_relink_line(line):
                     continue
+                position += 1
                 try:
-                    article = Article.model_validate_json(line)
-                    if article.id in links:
-                        article.duplicate_of = links[article.id]
-                    yield article
+                    yield position, Article.model_validate_json(line)
                 except ValidationError as exc:
+                    if not warn:
+                        continue
                     first = exc.errors()[0]
                     where = ".".join(str(p) for p in first.get("loc", ())) or "line"
                     reason = f"{path}:{lineno}: {where}: {first.get('msg')}"
                     result.bad_lines.append(reason)
-                    warnings.warn(reason, ExportWarning, stacklevel=2)
+                    warnings.warn(reason, ExportWarning, stacklevel=3)
+
+
+def read_items(paths: list[Path], result: ExportResult | None = None,
+               keep: ExportFilter | None = None) -> Iterator[Article]:
+    """Yield valid Articles from JSON-lines files with their current ``duplicate_of`` (relink
+    records applied, `crawler.dedup.links`), one per id (its last copy, at that copy's place),
+    those `keep` keeps; skip and warn about bad lines. Reads the files twice (ids first), so
+    memory holds one position per id, not the items."""
+    from crawler.dedup.links import read_relinks
+
+    result = result if result is not None else ExportResult()
+    paths = [Path(p) for p in paths]
+    links = read_relinks(paths)
+    last = {article.id: position for position, article in _parsed_lines(paths, result, warn=False)}
+    for position, article in _parsed_lines(paths, result, warn=True):
+        if last.get(article.id) != position:
+            continue
+        if article.id in links:
+            article.duplicate_of = links[article.id]
+        if keep is None or keep.keeps(article):
+            yield article
 
 
 def _row(article: Article, *, nested_as_json: bool) -> dict[str, Any]:
@@ -88,6 +142,26 @@ def _row(article: Article, *, nested_as_json: bool) -> dict[str, Any]:
     return row
 
 
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def _timestamp(value: str | None) -> dt.datetime | None:
+    """An ISO date or datetime as an aware datetime (a date alone: midnight +08:00)."""
+    if not value:
+        return None
+    if "T" not in value:
+        return dt.datetime.combine(dt.date.fromisoformat(value), dt.time(), CHINA)
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=CHINA)
+
+
+def _date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value[:10]) if value else None
+    except ValueError:  # a disclosure field is free text when the page says something odd
+        return None
+
+
 def _write_parquet(articles: Iterator[Article], out: Path) -> int:
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -96,21 +170,30 @@ def _write_parquet(articles: Iterator[Article], out: Path) -> int:
         [("code", pa.string()), ("name", pa.string()), ("full_name", pa.string()),
          ("level", pa.string()), ("matched", pa.string())]
     )
+    stamp = pa.timestamp("us", tz="UTC")
     types = {
         "warc_offset": pa.int64(), "relevance": pa.float64(), "publisher_region": region,
         "regions": pa.list_(region), "topics": pa.list_(pa.string()), "quality": pa.list_(pa.string()),
-        "authors": pa.list_(pa.string()),
+        "authors": pa.list_(pa.string()), "published": stamp, "fetched_at": stamp,
+        "disclosure_written": pa.date32(), "disclosure_published": pa.date32(),
     }
     schema = pa.schema([(name, types.get(name, pa.string())) for name in COLUMNS])
-    rows = [_row(a, nested_as_json=False) for a in articles]
+    rows = []
+    for article in articles:
+        row = _row(article, nested_as_json=False)
+        row["published"] = _timestamp(row["published"])
+        row["fetched_at"] = _timestamp(row["fetched_at"])
+        for key in ("disclosure_written", "disclosure_published"):
+            row[key] = _date(row[key])
+        rows.append(row)
     table = pa.Table.from_pylist(rows, schema=schema)
     pq.write_table(table, out)
     return len(rows)
 
 
-def _write_csv(articles: Iterator[Article], out: Path) -> int:
+def _write_csv(articles: Iterator[Article], out: Path, *, bom: bool = False) -> int:
     n = 0
-    with out.open("w", encoding="utf-8", newline="") as handle:
+    with out.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(COLUMNS))
         writer.writeheader()
         for article in articles:
@@ -134,7 +217,7 @@ def _write_sqlite(articles: Iterator[Article], out: Path) -> int:
         n = 0
         for article in articles:
             row = _row(article, nested_as_json=True)
-            con.execute(f"INSERT OR REPLACE INTO articles VALUES ({placeholders})", [row[c] for c in COLUMNS])
+            con.execute(f"INSERT INTO articles VALUES ({placeholders})", [row[c] for c in COLUMNS])
             n += 1
         con.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
         con.commit()
@@ -143,12 +226,13 @@ def _write_sqlite(articles: Iterator[Article], out: Path) -> int:
     return n
 
 
-def export(items_paths: list[Path], fmt: Format, out: Path) -> int:
+def export(items_paths: list[Path], fmt: Format, out: Path, *, keep: ExportFilter | None = None,
+           bom: bool = False) -> int:
     """Export the items of `items_paths` to `out` in `fmt`; return the number of rows written.
 
     Bad lines are skipped with an `ExportWarning` naming file:line. An existing `out` is
-    replaced. In SQLite a repeated `id` keeps the last copy (so the count of rows in the table
-    can be lower than the return value, which counts written items).
+    replaced. A repeated `id` keeps its last copy, in every format. `keep` filters the items;
+    `bom` starts a CSV with a UTF-8 byte order mark.
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown export format {fmt!r}; choose one of {', '.join(FORMATS)}")
@@ -156,8 +240,10 @@ def export(items_paths: list[Path], fmt: Format, out: Path) -> int:
         if not Path(path).is_file():
             raise FileNotFoundError(f"items file not found: {path}")
     out.parent.mkdir(parents=True, exist_ok=True)
-    articles = read_items([Path(p) for p in items_paths])
-    writer = {"parquet": _write_parquet, "csv": _write_csv, "sqlite": _write_sqlite}[fmt]
+    articles = read_items([Path(p) for p in items_paths], keep=keep)
+    if fmt == "csv":
+        return _write_csv(articles, out, bom=bom)
+    writer = {"parquet": _write_parquet, "sqlite": _write_sqlite}[fmt]
     return writer(articles, out)
 
 
@@ -183,3 +269,47 @@ def search_sqlite(db: Path, query: str, limit: int = 100) -> list[tuple[str, str
         return list(con.execute(sql, (like, like, limit)))
     finally:
         con.close()
+
+
+# -- Scrapy's feed exports (setting FEED_EXPORTERS) ---------------------------------------------
+
+def plain_item(item: Any, *, nested_as_json: bool) -> dict[str, Any]:
+    """An item as plain JSON values (`Article.model_dump(mode="json")`); with `nested_as_json`,
+    lists and objects become JSON text (for CSV and XML cells)."""
+    if isinstance(item, BaseModel):
+        row = item.model_dump(mode="json")
+    else:
+        row = json.loads(json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False,
+                                    default=lambda v: v.model_dump(mode="json") if isinstance(v, BaseModel) else str(v)))
+    if nested_as_json:
+        row = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else ("" if v is None else v)
+               for k, v in row.items()}
+    return row
+
+
+class PlainJsonItemExporter(JsonItemExporter):
+    """`-O items.json`: nested fields as JSON objects and lists."""
+
+    def export_item(self, item: Any) -> None:
+        super().export_item(plain_item(item, nested_as_json=False))
+
+
+class PlainJsonLinesItemExporter(JsonLinesItemExporter):
+    """`-O items.jsonl`: one `Article` per line, nested fields as JSON objects and lists."""
+
+    def export_item(self, item: Any) -> None:
+        super().export_item(plain_item(item, nested_as_json=False))
+
+
+class PlainCsvItemExporter(CsvItemExporter):
+    """`-O items.csv`: nested fields as JSON text, as `healthcrawl export --format csv`."""
+
+    def export_item(self, item: Any) -> None:
+        super().export_item(plain_item(item, nested_as_json=True))
+
+
+class PlainXmlItemExporter(XmlItemExporter):
+    """`-O items.xml`: nested fields as JSON text in the element."""
+
+    def export_item(self, item: Any) -> None:
+        super().export_item(plain_item(item, nested_as_json=True))

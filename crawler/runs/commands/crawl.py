@@ -18,9 +18,12 @@ from scrapy.commands.crawl import Command as ScrapyCrawl
 from scrapy.exceptions import UsageError as ScrapyUsageError
 
 
+SKIPPED_SEEN_KEYS = ("harvest/skipped_seen", "dedup/seen_skipped")  # the spiders' and the seen middleware's
+
+
 def nothing_exported_note(stats: dict[str, Any], out_dir: str) -> str | None:
     """The line telling why a feed stayed empty, or None when it did not (or for another reason)."""
-    skipped = int(stats.get("dedup/seen_skipped", 0) or 0)
+    skipped = sum(int(stats.get(key, 0) or 0) for key in SKIPPED_SEEN_KEYS)
     if stats.get("item_scraped_count", 0) or not skipped:
         return None
     return (f"0 items exported: {skipped} articles were skipped because the output folder {out_dir} already "

@@ -20,11 +20,15 @@ the template):
 - `jcms-datastore` / `jcms-dataproxy` (Hanweb JCMS): records as CDATA inside `<datastore>`
   (in `<script type="text/xml">` or a `dataproxy.jsp` XML answer) with `totalrecord`,
   `totalpage`, `nextgroup`; further groups from `dataproxy.jsp?startrecord=&endrecord=&perpage=`
-  (the column's `ajaxParam`) or `dataproxy.jsp?page=N&…` (the `nextgroup` link).
+  (the column's `ajaxParam`; without one, the defaults for `/col/colN/`: `columnid=N`, the
+  datastore element's id as `unitid`, the page's `webid`) or `dataproxy.jsp?page=N&…` (the
+  `nextgroup` link or a page-form proxy URL in script).
 - `gkmlpt` (Guangdong 政府信息公开目录): the HTML shell names its `SID`; the listing is
   `gkmlpt/api/all/COL?page=N&sid=SID` JSON.
 - `json-page`: any JSON body; article URLs are string values matching `article_links`;
   pages from the URL's `page=` and the body's `total` (records) / `totalpage` (pages).
+- `script-url`: an HTML shell without article links whose script names a URL with a page
+  number (`$.getJSON("/api/list?col=3&page=1")`): that URL is the listing.
 - `rel-next`, `next-label` (`class~=next`, 下一页/下页/后页/较早文章/Next/›/» in the text,
   `aria-label`, `title`, an icon's `alt`/`src` or an empty link's `<i class="icon-next">`),
   `page-numbers` (numbered links and `<select>` page menus: the one after the current page;
@@ -85,6 +89,7 @@ GKMLPT_API = re.compile(r"""["']([^"'\s<>]*/gkmlpt/api/all/\d+\?[^"'\s<>]*sid=\w
 SID = re.compile(r"""\bSID\s*[:=]\s*["'](\w+)["']""")
 PROXY_URL = re.compile(r"""["']([^"'\s]*dataproxy\.jsp)["']""")
 PROXY_PAGE_URL = re.compile(r"""["']([^"'\s<>]*dataproxy\.jsp\?[^"'\s<>]*\bpage=\d+[^"'\s<>]*)["']""")
+SCRIPT_PAGE_URL = re.compile(r"""["']((?:https?:)?/?[^"'\s<>()]*\?(?:[^"'\s<>]*&)?(?:page|pageNo|pageNum|pageIndex|p)=\d+[^"'\s<>]*)["']""")
 AJAX_PARAM = re.compile(r"ajaxParam\s*:\s*\{([^{}]*)\}", re.S)
 JS_PAIR = re.compile(r"""["']?(\w+)["']?\s*:\s*(?:["']([^"']*)["']|(-?\d+))""")
 JS_NUMBER = {
@@ -330,7 +335,8 @@ def _jcms_html(url: str, text: str, scripts: list[str], collect: _Collector, out
     settings = {k: int(m.group(1)) for k, m in ((k, p.search(joined)) for k, p in JS_NUMBER.items()) if m}
     total = numbers.get("totalrecord") or settings.get("totalrecord")
     perpage = settings.get("perpage") or 15
-    group = max(len(records), perpage * settings.get("groupsize", 1)) if records else perpage * settings.get("groupsize", 3)
+    # the embedded records are one group (perPage × groupSize); without them, jpage's default of 3 screens
+    group = len(records) or perpage * settings.get("groupsize", 3)
     nextgroup = _nextgroup(store or "", url)
     proxy = PROXY_URL.search(joined)
     params = AJAX_PARAM.search(joined)
@@ -353,9 +359,18 @@ def _jcms_html(url: str, text: str, scripts: list[str], collect: _Collector, out
         out.next_url = out.pages[0] if out.pages else None
         out.total_pages = last
         return True
+    query: list[tuple[str, str]] | None = None
+    column = re.search(r"/col/col(\d+)/", urlsplit(url).path)
     if params and proxy:
         query = [(k, s or n) for k, s, n in JS_PAIR.findall(params.group(1))]
-        base = urljoin(url, proxy.group(1))
+    elif records and column:   # no parameters written: the column's defaults (the unit is the datastore's element)
+        unit = re.search(r"""id\s*=\s*["']?(\d+)["']?[^>]*>\s*<script[^>]*text/xml""", text, re.I)
+        webid = re.search(r"""\bwebid\s*[=:]\s*["']?(\d+)""", text, re.I)
+        query = [("col", "1"), ("appid", "1"), *([("webid", webid.group(1))] if webid else []), ("path", "/"),
+                 ("columnid", column.group(1)), ("sourceContentType", "1"),
+                 *([("unitid", unit.group(1))] if unit else []), ("permissiontype", "0")]
+    if query is not None:
+        base = urljoin(url, proxy.group(1) if proxy else "/module/web/jpage/dataproxy.jsp")
         if total is None or total > group:
             start = group + 1
             out.scheme = "jcms-dataproxy"
@@ -718,6 +733,14 @@ def discover(url: str, text: str, *, content_type: str | None = None,
                     if not scripts_only:   # the ad-hoc crawl follows every anchor anyway
                         _links(sel.root, url, text, out, seen)
                     break
+    if kind == "html" and choice == "auto" and out.next_url is None and not collect.found and not scripts_only:
+        # a shell that loads its listing by script: the quoted URL with a page number it names
+        for script in scripts:
+            found = SCRIPT_PAGE_URL.search(script)
+            if found:
+                out.scheme, out.next_url = "script-url", urljoin(url, found.group(1).replace("&amp;", "&"))
+                out.pages = [out.next_url]
+                break
     out.next_url = out.next_url if out.next_url and out.next_url not in seen else None
     out.pages = [p for p in dict.fromkeys(out.pages) if p not in seen]
     if out.next_url is None and out.pages:

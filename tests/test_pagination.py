@@ -275,3 +275,33 @@ def test_body_kinds() -> None:
     assert body_kind(' {"a": 1}', "text/html") == "json"
     assert body_kind("<?xml version='1.0'?><datastore/>", None) == "xml"
     assert body_kind("<datastore><recordset/></datastore>", "text/html") == "xml"
+
+
+def test_jcms_column_without_written_parameters_uses_the_column_defaults() -> None:
+    """No ajaxParam, no nextgroup: columnid from /col/colN/, unitid from the datastore's
+    element; the fixture's dataproxy answers only for those, and every group is read."""
+    import re as _re
+
+    with CmsSite("jcms") as site:
+        fam = site.family
+        ctype, body = fam.pages[fam.listing]
+        stripped = _re.sub(rb"<script>\$\(document\).*?</script>", b"", body, flags=_re.S)
+        assert b"ajaxParam" not in stripped and b"<datastore>" in stripped
+        fam_pages = dict(fam.pages)
+        fam.pages[fam.listing] = (ctype, stripped)
+        try:
+            seen, found, results = walk(site, fam.article_links)
+        finally:
+            fam.pages.clear()
+            fam.pages.update(fam_pages)
+        assert results[0].scheme == "jcms-dataproxy"
+        assert sorted(found) == sorted(site.base_url + a for a in fam.articles)
+        assert len(seen) == len(fam.listing_pages)
+
+
+def test_shell_page_loading_its_listing_by_script() -> None:
+    shell = '<html><body><ul id="list"></ul><script>$.getJSON("/api/news?col=3&page=1", render);</script></body></html>'
+    res = discover("http://h/news/", shell, article_links=r"/news/\d+")
+    assert res.scheme == "script-url" and res.next_url == "http://h/api/news?col=3&page=1"
+    with_articles = shell.replace('<ul id="list"></ul>', '<a href="/news/12.html">x</a>')
+    assert discover("http://h/news/", with_articles, article_links=r"/news/\d+").next_url is None

@@ -605,11 +605,15 @@ def _links(root: Any, url: str, html: str, out: Listing, visited: set[str]) -> N
         elif not text and (any(IMG_NEXT.search(i.get("src") or "") for i in imgs) or any(
                 ICON_NEXT.search(e.get("class") or "") for e in a.iter("i", "span", "em", "svg") if e is not a)):
             candidates.append(("next-label", href))
-    for scheme, href in candidates:
-        target = urljoin(url, href.strip()).split("#", 1)[0]
-        if target != url and target not in visited and target.startswith(("http://", "https://")):
-            out.scheme, out.next_url = scheme, target
-            break
+    targets = [(scheme, urljoin(url, href.strip()).split("#", 1)[0]) for scheme, href in candidates]
+    targets = [(scheme, t) for scheme, t in targets
+               if t != url and t not in visited and t.startswith(("http://", "https://"))]
+    # rel=next first, then the labelled links that stay in this listing's folder (a slider's "›"
+    # elsewhere on the page loses to the pager's)
+    folder = url.split("?", 1)[0].rsplit("/", 1)[0] + "/"
+    targets.sort(key=lambda st: (st[0] != "rel-next", not st[1].startswith(folder)))
+    if targets:
+        out.scheme, out.next_url = targets[0]
     numbers, current, total = _numbered(root, anchors, url, html)
     if numbers:
         out.current = current

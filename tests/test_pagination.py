@@ -305,3 +305,9 @@ def test_shell_page_loading_its_listing_by_script() -> None:
     assert res.scheme == "script-url" and res.next_url == "http://h/api/news?col=3&page=1"
     with_articles = shell.replace('<ul id="list"></ul>', '<a href="/news/12.html">x</a>')
     assert discover("http://h/news/", with_articles, article_links=r"/news/\d+").next_url is None
+
+
+def test_pager_link_beats_a_slider_arrow_elsewhere() -> None:
+    page = ('<div class="slider"><a href="/zt/2025/jkzg.html">›</a></div><ul><li><a href="/news/2025/1.html">x</a></li>'
+            '</ul><div class="page"><a href="/news/index_2.html">›</a></div>')
+    assert discover("http://h/news/index.html", page).next_url == "http://h/news/index_2.html"

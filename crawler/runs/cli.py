@@ -106,6 +106,8 @@ def _common_crawl(p: argparse.ArgumentParser, default_out: str) -> None:
     p.add_argument("--workers", type=int, default=None,
                    help="extraction worker processes (default: setting EXTRACT_WORKERS); with --redis-url: crawler processes")
     p.add_argument("--redis-url", default=None, help="share the crawl through Redis (scrapy-redis)")
+    p.add_argument("--wacz", nargs="?", const="", default=None, metavar="FILE.wacz",
+                   help="afterwards, package the run's WARCs as a WACZ (default: OUT/<folder name>.wacz)")
     _settings_option(p)
 
 
@@ -247,16 +249,37 @@ def _overrides(args: argparse.Namespace) -> dict[str, Any]:
     return overrides
 
 
-def _finish(outcome: RunOutcome) -> int:
+def _finish(outcome: RunOutcome, args: argparse.Namespace | None = None) -> int:
     print(outcome.summary.rstrip())
+    if args is not None and getattr(args, "wacz", None) is not None and not outcome.skipped:
+        return max(outcome.exit_code, _run_wacz(args))
     return outcome.exit_code
+
+
+def _run_wacz(args: argparse.Namespace) -> int:
+    """`--wacz [FILE]`: package the run's WARC folders (its workers' too) into one WACZ
+    (default OUT/<folder name>.wacz) with `crawler.store.wacz`."""
+    from crawler.store.wacz import package_wacz
+
+    out: Path = args.out
+    target = Path(args.wacz) if args.wacz else out / f"{out.resolve().name}.wacz"
+    dirs = [d for d in [out / "warc", *sorted(out.glob("workers/*/warc"))] if d.is_dir()]
+    if not dirs:
+        print(f"healthcrawl {args.command} --wacz: no WARC folder in {out}", file=sys.stderr)
+        return EXIT_FAILURES
+    try:
+        result = package_wacz(dirs, target, title=f"healthcrawl {args.command} {out.resolve().name}")
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"healthcrawl {args.command} --wacz: {exc}", file=sys.stderr)
+        return EXIT_FAILURES
+    return _wacz_written(result)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from crawler.runs.demo import run_demo
 
     return _finish(run_demo(args.out, overrides=_overrides(args), generation=args.generation,
-                            redis_url=args.redis_url, workers=args.workers, port=args.port))
+                            redis_url=args.redis_url, workers=args.workers, port=args.port), args)
 
 
 def cmd_serve_demo(args: argparse.Namespace) -> int:
@@ -280,9 +303,9 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     overrides.setdefault("DOWNLOAD_DELAY", 0.25)
     spider_kwargs = {"urls": " ".join(args.urls), "max_pages": args.max_pages}
     if args.redis_url:
-        return _finish(_run_distributed(args, spider_kwargs, overrides, "crawl"))
+        return _finish(_run_distributed(args, spider_kwargs, overrides, "crawl"), args)
     outcome = run_crawl(out_dir=args.out, spider_kwargs=spider_kwargs, overrides=overrides, kind="crawl")
-    return _finish(outcome)
+    return _finish(outcome, args)
 
 
 def cmd_harvest(args: argparse.Namespace) -> int:
@@ -299,8 +322,8 @@ def cmd_harvest(args: argparse.Namespace) -> int:
     if args.sources_dir:
         kwargs["sources_dir"] = str(args.sources_dir)
     if args.redis_url:
-        return _finish(_run_distributed(args, kwargs, overrides, "harvest"))
-    return _finish(run_crawl(out_dir=args.out, spider_kwargs=kwargs, overrides=overrides, kind="harvest"))
+        return _finish(_run_distributed(args, kwargs, overrides, "harvest"), args)
+    return _finish(run_crawl(out_dir=args.out, spider_kwargs=kwargs, overrides=overrides, kind="harvest"), args)
 
 
 def _run_distributed(args: argparse.Namespace, spider_kwargs: dict[str, Any], overrides: dict[str, Any],
@@ -369,6 +392,11 @@ def cmd_wacz(args: argparse.Namespace) -> int:
         result = package_wacz(args.warc_dir, args.out, title=args.title)
     except (ValueError, FileNotFoundError) as exc:
         raise UsageError(f"healthcrawl wacz: {exc}") from None
+    return _wacz_written(result)
+
+
+def _wacz_written(result: Any) -> int:
+    """Print what a WACZ holds (and the records left out of its index: exit 1)."""
     print(f"wrote {result.path}: {result.files} archive files, {result.index_lines} index lines, "
           f"{result.pages} pages")
     if result.left_out:

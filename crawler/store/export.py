@@ -287,29 +287,30 @@ def plain_item(item: Any, *, nested_as_json: bool) -> dict[str, Any]:
     return row
 
 
-class PlainJsonItemExporter(JsonItemExporter):
+class _Plain:
+    """Mixin: each item as `plain_item` before the Scrapy exporter writes it."""
+
+    nested_as_json = False
+
+    def export_item(self, item: Any) -> None:
+        super().export_item(plain_item(item, nested_as_json=self.nested_as_json))  # type: ignore[misc]
+
+
+class PlainJsonItemExporter(_Plain, JsonItemExporter):
     """`-O items.json`: nested fields as JSON objects and lists."""
 
-    def export_item(self, item: Any) -> None:
-        super().export_item(plain_item(item, nested_as_json=False))
 
-
-class PlainJsonLinesItemExporter(JsonLinesItemExporter):
+class PlainJsonLinesItemExporter(_Plain, JsonLinesItemExporter):
     """`-O items.jsonl`: one `Article` per line, nested fields as JSON objects and lists."""
 
-    def export_item(self, item: Any) -> None:
-        super().export_item(plain_item(item, nested_as_json=False))
 
-
-class PlainCsvItemExporter(CsvItemExporter):
+class PlainCsvItemExporter(_Plain, CsvItemExporter):
     """`-O items.csv`: nested fields as JSON text, as `healthcrawl export --format csv`."""
 
-    def export_item(self, item: Any) -> None:
-        super().export_item(plain_item(item, nested_as_json=True))
+    nested_as_json = True
 
 
-class PlainXmlItemExporter(XmlItemExporter):
+class PlainXmlItemExporter(_Plain, XmlItemExporter):
     """`-O items.xml`: nested fields as JSON text in the element."""
 
-    def export_item(self, item: Any) -> None:
-        super().export_item(plain_item(item, nested_as_json=True))
+    nested_as_json = True

@@ -155,6 +155,8 @@ EXTENSIONS = {
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 1.0
 PROGRESS_FORCE = False
+# a page that is no article, a repost dropped … is counted in the report, not a warning
+DEFAULT_DROPITEM_LOG_LEVEL = "INFO"
 LOG_UNREACHABLE_ONCE = True  # one line per unreachable host (cause: DNS, refused, timeout …), no traceback
 
 # Distributed mode: REDIS_URL set turns on the add-on (scheduler, dupefilter, seen-store, index).

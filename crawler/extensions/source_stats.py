@@ -82,6 +82,8 @@ class SourceStatsExtension:
             self.stats.inc_value(f"source/{source}/filtered")
         elif key == "store-error":
             self._fail(source, key, getattr(item, "url", "?"))
+        elif getattr(spider, "adhoc", False):  # an ad-hoc crawl offers every page: index pages are no failure
+            self.stats.inc_value(f"source/{source}/not_articles")
         else:
             self._fail(source, f"extract:{key}", getattr(item, "url", "?"))
 

@@ -4,6 +4,7 @@ INFO log. Every case runs the real command in a subprocess."""
 
 from __future__ import annotations
 
+import json
 import os
 import pty
 import re
@@ -123,3 +124,15 @@ def test_a_terminal_shows_the_live_view_not_the_info_log(tmp_path: Path) -> None
     assert "\r\x1b[K" in screen  # one line, rewritten in place
     assert " INFO: " not in screen and "Traceback" not in screen
     assert "new items" in out
+
+
+def test_an_adhoc_crawl_counts_no_index_page_as_failure(demo_server: object, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = run_cli("crawl", f"{demo_server.base_url}/blog/index.html", "--out", str(out),  # type: ignore[attr-defined]
+                   "--max-pages", "12", *FAST)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr == ""  # no warning per index page
+    (report,) = (out / "reports").glob("run-*.json")
+    sources = json.loads(report.read_text(encoding="utf-8"))["sources"]
+    assert sum(row["new_items"] for row in sources.values()) > 0
+    assert all(row["failures"] == {} for row in sources.values()), sources

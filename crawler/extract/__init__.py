@@ -235,6 +235,8 @@ def _rescue_container(lines: list[str], found: Container | None, extractor: Extr
         if found.best is None:
             return None
         best_text = _WS.sub("", "".join(found.best.itertext()))
+        if len(kept) >= extractor.rescue_share * len(best_text):
+            return None   # trafilatura kept as much text as the block holds
         inside = sum(len(k) for k in kept_lines if k and k in best_text)
         if inside < RESCUE_INSIDE_SHARE * len(kept):
             return None   # trafilatura kept prose of its own elsewhere: an article, not this block

@@ -46,7 +46,7 @@ _UNKNOWN = {"未知", "暂无", "暫無", "无", "無", "佚名", "本站", "网
 _AUTHOR_META = ("author", "article:author", "dc.creator", "dc.creator.name", "byl", "sailthru.author",
                 "weibo:article:author")
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])(?:author|byline|writer|zuozhe)(?:$|[\s_-])", re.I)
-_AUTHOR_WORDS = ("author", "byline", "writer", "zuozhe")   # cheap test before _AUTHOR_CLASS
+_AUTHOR_WORDS = ("uthor", "yline", "riter", "zuozhe")   # cheap test before _AUTHOR_CLASS
 _NOT_AUTHOR_CLASS = re.compile(r"comment|reply|avatar|recommend|related|list|footer", re.I)
 _NAME_CLASS = re.compile(r"(?:^|[\s_-])(?:name|nickname)(?:$|[\s_-])", re.I)
 _LABEL = re.compile(r"^(?:作者|作\s*者|记者|記者|撰文|文|编辑|編輯|by)\s*[：:/／|｜]?\s*", re.I)
@@ -117,11 +117,15 @@ def _author_blocks(tree: HtmlElement) -> list[str]:
     """Texts of unlabelled author blocks, in document order (see module docstring)."""
     found = []
     for el in tree.iter():
-        marks = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
-        if not any(word in marks for word in _AUTHOR_WORDS) and el.get("itemprop") != "author" \
-                and el.get("rel") != "author":
+        attrib = el.attrib
+        if not attrib:
             continue
-        if not (_AUTHOR_CLASS.search(marks) or el.get("itemprop") == "author" or el.get("rel") == "author"):
+        cls, ident = attrib.get("class") or "", attrib.get("id") or ""
+        marked = attrib.get("itemprop") == "author" or attrib.get("rel") == "author"
+        if not marked and not any(word in cls or word in ident for word in _AUTHOR_WORDS):
+            continue   # the cheap test; _AUTHOR_CLASS decides
+        marks = f"{cls} {ident}"
+        if not (marked or _AUTHOR_CLASS.search(marks)):
             continue
         if not isinstance(el.tag, str) or el.tag in ("meta", "link", "script", "style", "body", "html"):
             continue

@@ -64,7 +64,8 @@ _DATE_META = (
 _FRONT = re.compile(r"^\s*---\s*\n(.*?)\n---\s*$", re.S | re.M)
 # WeChat's publication time in its scripts: `var ct = "1639118436"`, newer pages
 # `var create_time = "1646793000" * 1;` or `createTime = '2022-03-09 10:30'`
-_WECHAT_CT = re.compile(r"""(?:var\s+ct|\bcreate_time|\bcreateTime)\s*[=:]\s*["']?(\d{10}|(?:19|20)\d{2}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)["']?""")
+_WECHAT_CT = re.compile(r"""var\s+ct\s*=\s*["']?(\d{10})["']?""")
+_WECHAT_CREATE = re.compile(r"""\b(?:create_time|createTime)\s*[=:]\s*["']?(\d{10}|(?:19|20)\d{2}-\d{2}-\d{2}[ T]\d{2}:\d{2}(?::\d{2})?)["']?""")
 _YMD = (r"((?:19|20)\d{2})\s*(?:年|-|/|\.)\s*(\d{1,2})\s*(?:月|-|/|\.)\s*(\d{1,2})\s*日?"
         r"(?:\s*T?\s*(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?)?")
 _DATE_OPEN = r"\s*[：:]?\s*[（(\[【]?\s*"
@@ -296,7 +297,7 @@ def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
     meta.canonical_url = usable_url(canonical.get("href") if canonical is not None else None) or \
         usable_url(_meta(tree, ("og:url",)))
 
-    for candidate, where in ((_meta(tree, _DATE_META), "meta"), (_first(_WECHAT_CT, html), "script"),
+    for candidate, where in ((_meta(tree, _DATE_META), "meta"), (_script_time(html), "script"),
                              (front.get("date"), "front-matter")):
         if candidate and (parsed := parse_date(candidate)):
             meta.published, meta.date_source = parsed, where
@@ -446,6 +447,14 @@ def _title(tree: HtmlElement) -> tuple[str, set[str]]:
         if _TITLE_CHARS[0] <= len(text) <= _TITLE_CHARS[1] and text != core and not _is_logo(el, text, names, declared):
             return text, names
     return core, names
+
+
+def _script_time(html: str) -> str | None:
+    """WeChat's publication time from its scripts (each regex only where its name occurs)."""
+    found = _first(_WECHAT_CT, html)
+    if found is None and ("create_time" in html or "createTime" in html):
+        found = _first(_WECHAT_CREATE, html)
+    return found
 
 
 def _first(regex: re.Pattern[str], text: str) -> str | None:

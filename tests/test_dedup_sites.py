@@ -186,6 +186,9 @@ def test_repost_harvested_first_is_relinked_to_the_original_everywhere(static_si
     assert proc.returncode == 0, proc.stdout + proc.stderr
     got = {i["url"].split("/a/")[1]: i["duplicate_of"] for i in read_items(together / "items.jsonl")}
     assert got == expected
+    # its report counts the portal's two copies as duplicates, whichever was fetched first
+    sources = json.loads(sorted((together / "reports").glob("run-*.json"))[-1].read_text(encoding="utf-8"))["sources"]
+    assert (sources["portal"]["duplicates"], sources["bureau"]["duplicates"]) == (2, 0)
 
 
 def reordered_warc(warcs: list[Path], first: list[str], dest: Path) -> Path:

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 __all__ = ["RELINK_KIND", "RelinkWriter", "is_relink", "is_relink_line", "read_relinks", "current_links",
-           "apply_links", "iter_items"]
+           "apply_links", "iter_items", "relinked_since"]
 
 RELINK_KIND = "relink"
 _PREFIX = b'{"kind":"relink"'
@@ -131,6 +131,46 @@ def iter_items(paths: Iterable[Path]) -> Iterator[dict[str, Any]]:
                     continue
                 if isinstance(item, dict):
                     yield from apply_links([item], links)
+
+
+def relinked_since(path: Path, offset: int) -> dict[str, int]:
+    """For the items written after byte `offset` (one run's), per ``source_name`` ("-" when
+    none): how many more of them are reposts now than when their lines were written — what a
+    run report adds to its duplicate counts. Relinks of this run's items come after its lines,
+    so only the run's part of the file is read (twice: relinks, then items); memory follows
+    the number of relinks."""
+    path = Path(path)
+    if not path.is_file():
+        return {}
+    links: dict[str, str | None] = {}
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        for raw in fh:
+            if is_relink_line(raw):
+                try:
+                    rec = json.loads(raw)
+                    links[str(rec["id"])] = rec["duplicate_of"]
+                except (ValueError, KeyError, TypeError):
+                    continue
+    delta: dict[str, int] = {}
+    if not links:
+        return delta
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        for raw in fh:
+            if is_relink_line(raw) or not raw.strip():
+                continue
+            try:
+                item = json.loads(raw)
+            except ValueError:
+                continue
+            if not isinstance(item, dict) or item.get("id") not in links:
+                continue
+            change = (links[item["id"]] is not None) - (item.get("duplicate_of") is not None)
+            if change:
+                source = str(item.get("source_name") or "-")
+                delta[source] = delta.get(source, 0) + change
+    return delta
 
 
 class RelinkWriter:

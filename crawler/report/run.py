@@ -5,7 +5,9 @@ fetched, new items, duplicates, not-modified, failures by kind with example URLs
 plus, under "charts", the numbers behind the charts), the same as text (`.txt`), and the
 self-contained HTML report with charts (`crawler.report`: items per source, per day, per
 region, repost clusters, failures), also copied to `OUT/report.html`; and appends one line to
-`OUT/runs.jsonl`, the run history.
+`OUT/runs.jsonl`, the run history. Links are the current ones: the clusters come from the dedup
+index, and a source's duplicates count its items of this run relinked later in the run
+(`crawler.dedup.links.relinked_since`).
 """
 
 from __future__ import annotations
@@ -139,8 +141,13 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
         "guards": {key: value for key, value in sorted(stats.items()) if key.startswith(GUARD_STAT_PREFIXES)},
         "output": str(out_dir),
     }
+    from crawler.dedup.links import relinked_since
     from crawler.report import render_html, summarise
 
+    # reposts of this run relinked after they were counted (their original came later in the run)
+    for source, change in relinked_since(out_dir / items_file, items_offset).items():
+        if source in report["sources"]:
+            report["sources"][source]["duplicates"] += change
     charts = summarise(run_stats(report, failures), items_since(out_dir / items_file, items_offset),
                        cluster_dicts(out_dir), title=f"healthcrawl {kind} · {report['started']}")
     report["charts"] = charts

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from crawler.dedup import DedupSettings, Deduplicator, current_links, dedup_report, iter_items
 from crawler.dedup.canonical import Ranked, origins_of, pick_canonical, rank_key
-from crawler.dedup.links import read_relinks
+from crawler.dedup.links import read_relinks, relinked_since
 from crawler.extract import Extractor
 from crawler.items import Article
 from crawler.pages.process import CapturedPage, content_hash, process_page
@@ -149,6 +149,9 @@ def test_repost_first_moves_the_canonical_and_says_so_in_items_jsonl(tmp_path: P
     assert [i["id"] for i in iter_items([tmp_path / "items.jsonl"])] == [ident(COPIES[n][0]) for n in (1, 2, 3, 0)]
     report = dedup_report(tmp_path)
     assert f"canonical {original}  {COPIES[0][0]}" in report
+    # two reposts were written linked, three are linked now: one more for a run report to count
+    assert relinked_since(tmp_path / "items.jsonl", 0) == {"-": 1}
+    assert relinked_since(tmp_path / "items.jsonl", (tmp_path / "items.jsonl").stat().st_size) == {}
 
 
 @settings(max_examples=25, deadline=None)

@@ -46,7 +46,12 @@ _UNKNOWN = {"未知", "暂无", "暫無", "无", "無", "佚名", "本站", "网
 _AUTHOR_META = ("author", "article:author", "dc.creator", "dc.creator.name", "byl", "sailthru.author",
                 "weibo:article:author")
 _AUTHOR_CLASS = re.compile(r"(?:^|[\s_-])(?:author|byline|writer|zuozhe)(?:$|[\s_-])", re.I)
-_AUTHOR_WORDS = ("uthor", "yline", "riter", "zuozhe")   # cheap test before _AUTHOR_CLASS
+def _has_author_word(value: str) -> bool:
+    """The cheap test before `_AUTHOR_CLASS` (runs on every element of the page)."""
+    return "uthor" in value or "yline" in value or "riter" in value or "zuozhe" in value
+
+
+
 _NOT_AUTHOR_CLASS = re.compile(r"comment|reply|avatar|recommend|related|list|footer", re.I)
 _NAME_CLASS = re.compile(r"(?:^|[\s_-])(?:name|nickname)(?:$|[\s_-])", re.I)
 _LABEL = re.compile(r"^(?:作者|作\s*者|记者|記者|撰文|文|编辑|編輯|by)\s*[：:/／|｜]?\s*", re.I)
@@ -122,7 +127,7 @@ def _author_blocks(tree: HtmlElement) -> list[str]:
             continue
         cls, ident = attrib.get("class") or "", attrib.get("id") or ""
         marked = attrib.get("itemprop") == "author" or attrib.get("rel") == "author"
-        if not marked and not any(word in cls or word in ident for word in _AUTHOR_WORDS):
+        if not marked and not ((cls and _has_author_word(cls)) or (ident and _has_author_word(ident))):
             continue   # the cheap test; _AUTHOR_CLASS decides
         marks = f"{cls} {ident}"
         if not (marked or _AUTHOR_CLASS.search(marks)):

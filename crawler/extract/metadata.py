@@ -77,7 +77,7 @@ _LABELLED_DATE = re.compile(
     r"(?<!报名)(?<!報名)(?<!会议)(?<!會議)(?<!活动)(?<!活動)(?<!出生)(?<!办公)(?<!受理)(?<!开放)(?<!有效)"
     r"(?:时间|時間|日期|更新时间|更新時間)" + _DATE_OPEN + _YMD)
 _WRITTEN_DATE = re.compile(r"(?:成文日期|成文时间|成文時間|印发日期|印發日期)" + _DATE_OPEN + _YMD)
-_DATE_WORDS = ("时间", "時間", "日期", "发布", "發布", "發佈", "发稿", "發稿", "发表", "發表", "印发", "印發")
+_DATE_WORD = re.compile("时间|時間|日期|发布|發布|發佈|发稿|發稿|发表|發表|印发|印發")
 _COPYRIGHT = re.compile(r"版权|版權|copyright|©|\(c\)\s*\d{4}", re.I)
 _URL_DATES = (
     re.compile(r"(?<!\d)((?:19|20)\d{2})[-_/]?(0[1-9]|1[0-2])[-_/]?(0[1-9]|[12]\d|3[01])(?!\d)"),
@@ -520,7 +520,7 @@ def _date_from_lines(lines: list[str], url: str = "", stamp: str | None = None,
     # lines naming a date label, each with the start of the next two lines (where a date
     # split from its label continues); scanning only these keeps the regexes off prose
     windows = [" ".join([line, *(nxt[:60] for nxt in usable[i + 1:i + 3])])
-               for i, line in enumerate(usable[:1500]) if any(word in line for word in _DATE_WORDS)]
+               for i, line in enumerate(usable[:1500]) if _DATE_WORD.search(line)]
     for regex in (_PUBLISH_DATE, _LABELLED_DATE):
         for window in windows:
             for match in regex.finditer(window):

@@ -69,10 +69,10 @@ def crawl(out: Path, *urls: str, max_pages: int = 30, extra: list[str] | None = 
 
 
 def items(out: Path) -> list[dict[str, Any]]:
-    path = out / "items.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The folder's items with their current links (relink records applied and left out)."""
+    from support import read_items
+
+    return read_items(out / "items.jsonl")
 
 
 def run_report(out: Path) -> dict[str, Any]:

@@ -154,13 +154,17 @@ def test_repost_harvested_first_is_relinked_to_the_original_everywhere(static_si
     assert all(i["duplicate_of"] != original for i in raw[:2])
 
     # the exports apply the relink records
-    for fmt in ("csv", "sqlite"):
+    for fmt in ("csv", "sqlite", "parquet"):
         proc = run_cli("export", "--format", fmt, str(out / "items.jsonl"), "--out", str(tmp_path / f"a.{fmt}"))
         assert proc.returncode == 0, proc.stdout + proc.stderr
     with (tmp_path / "a.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 3
     assert {r["url"].split("/a/")[1]: r["duplicate_of"] or None for r in rows} == expected
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(tmp_path / "a.parquet", columns=["id", "duplicate_of"]).to_pylist()
+    assert {r["id"]: r["duplicate_of"] for r in table} == {items[n]["id"]: d for n, d in expected.items()}
     db = sqlite3.connect(tmp_path / "a.sqlite")
     assert dict(db.execute("SELECT id, duplicate_of FROM articles")) == {items[n]["id"]: d for n, d in expected.items()}
     db.close()

@@ -98,6 +98,7 @@ JS_NUMBER = {
     "totalrecord": re.compile(r"\btotalRecord\s*[:=]\s*['\"]?(\d+)", re.I),
 }
 LINK_KEYS = ("url", "link", "href", "path")
+PAGE_PARAMS = frozenset({"page", "pageno", "pagenum", "pageindex", "p", "pn", "pg", "curpage", "currentpage"})
 PAGE_KEYS = ("page", "pageNo", "pageNum", "pageIndex", "current", "currentPage", "p")
 TOTAL_PAGE_KEYS = ("totalpage", "totalPage", "total_page", "totalPages", "total_pages", "pageCount",
                    "page_count", "pages")
@@ -525,6 +526,20 @@ def _text(element: Any) -> str:
     return "".join(element.itertext())
 
 
+def _carries_number(target: str, n: int) -> bool:
+    """A page-n link ends its path with n (or n-1, 0-based pagers: `index_2.html`,
+    `list_5_3.html`, `/page/3/`) or says it in a page parameter (`?page=3`); page 1 may be the
+    folder. Rank lists and comment counts linking to other articles do not."""
+    if n == 1:
+        return True
+    parts = urlsplit(target)
+    for key, value in parse_qsl(parts.query):
+        if key.lower() in PAGE_PARAMS and value.isdigit():
+            return int(value) in (n, n - 1)
+    runs = re.findall(r"\d+", parts.path)
+    return bool(runs) and int(runs[-1]) in (n, n - 1)
+
+
 def _numbered(root: Any, anchors: list[Any], url: str, html: str) -> tuple[dict[int, str], int | None, int | None]:
     """Numbered page links {number: url}, the current page's number, the total pages."""
     links: dict[int, str] = {}
@@ -536,8 +551,9 @@ def _numbered(root: Any, anchors: list[Any], url: str, html: str) -> tuple[dict[
         if not found:
             continue
         n = int(found.group(1))
-        if 1 <= n <= 10000:
-            links.setdefault(n, urljoin(url, a.get("href", "").strip()).split("#", 1)[0])
+        target = urljoin(url, a.get("href", "").strip()).split("#", 1)[0]
+        if 1 <= n <= 10000 and _carries_number(target, n):
+            links.setdefault(n, target)
     for option in root.iter("option"):
         value, text = (option.get("value") or "").strip(), re.sub(r"\s+", "", _text(option))
         found = NUMBER_TEXT.match(text)
@@ -626,13 +642,24 @@ def _links(root: Any, url: str, html: str, out: Listing, visited: set[str]) -> N
         out.pages.insert(0, out.next_url)
 
 
+def _own_link(url: str, low: str, pattern: str) -> bool:
+    """True when an href of this page's own site has a path matching `pattern` (a link to
+    another site's TRS article says nothing about this one)."""
+    host = urlsplit(url).hostname
+    for href in re.findall(r"""href\s*=\s*["']([^"'<>\s]*%s[^"'<>\s]*)""" % pattern, low):
+        if urlsplit(urljoin(url, href)).hostname == host:
+            return True
+    return False
+
+
 def detect_family(url: str, text: str) -> str:
-    """The CMS a listing page was rendered by, from traits of its markup and URLs."""
+    """The CMS a listing page was rendered by, from traits of its markup and its own URLs."""
     low = text.lower()
     if "createpagehtml" in low or "var countpage" in low or re.search(r'name="generator"[^>]*trs', low) or \
-            re.search(r"/t\d{8}_\d+\.s?html", low):
+            _own_link(url, low, r"/t\d{8}_\d+\.s?html?"):
         return "trs"
-    if "<datastore" in low or "dataproxy.jsp" in low or "/module/web/jpage" in low or re.search(r"/art/\d{4}/\d+/\d+/art_", low):
+    if "<datastore" in low or "dataproxy.jsp" in low or "/module/web/jpage" in low or \
+            _own_link(url, low, r"/art/\d{4}/\d+/\d+/art_"):
         return "jcms"
     if "/gkmlpt/" in url or "gkmlpt" in low:
         return "gkmlpt"
@@ -742,12 +769,13 @@ def discover(url: str, text: str, *, content_type: str | None = None,
         for script in scripts:
             found = SCRIPT_PAGE_URL.search(script)
             if found:
-                out.scheme, out.next_url = "script-url", urljoin(url, found.group(1).replace("&amp;", "&"))
+                target = found.group(1).replace("&amp;", "&").replace("\\/", "/")
+                out.scheme, out.next_url = "script-url", urljoin(url, target)
                 out.pages = [out.next_url]
                 break
     out.next_url = out.next_url if out.next_url and out.next_url not in seen else None
     out.pages = [p for p in dict.fromkeys(out.pages) if p not in seen]
-    if out.next_url is None and out.pages:
-        out.next_url = out.pages[0]
+    if out.next_url is None and out.pages and out.scheme not in ("rel-next", "next-label", "page-numbers", "none"):
+        out.next_url = out.pages[0]     # an ordered page list (script pagers, proxies, APIs, templates)
     out.articles = collect.urls(exclude=[*out.pages, *seen])
     return out

@@ -311,3 +311,18 @@ def test_pager_link_beats_a_slider_arrow_elsewhere() -> None:
     page = ('<div class="slider"><a href="/zt/2025/jkzg.html">›</a></div><ul><li><a href="/news/2025/1.html">x</a></li>'
             '</ul><div class="page"><a href="/news/index_2.html">›</a></div>')
     assert discover("http://h/news/index.html", page).next_url == "http://h/news/index_2.html"
+
+
+@pytest.mark.parametrize(("name", "url"), [
+    ("mh-9a0e481ae0f3", "https://www.sohu.com/a/780060546_458722"),        # numbered recommendation list
+    ("mh-97a2a5818ca1", "https://news.ifeng.com/c/8Wda7wwUnuC"),           # comment counts as link text
+    ("mh-06586406af5a", "https://zh.wikipedia.org/wiki/%E9%9B%84%E5%AE%89%E6%96%B0%E5%8C%BA"),  # links to TRS sites
+])
+def test_real_pages_numbers_that_are_no_pager(name: str, url: str) -> None:
+    """Real pages (../shared/eval) whose numbered links or foreign TRS links are no pagination
+    of their own: no next page, no TRS family from another site's article URLs."""
+    from support import REPO
+
+    _, text = html_to_unicode(None, (REPO.parent / f"shared/eval/pages/{name}.html").read_bytes())
+    res = discover(url, text)
+    assert res.next_url is None and res.scheme == "none" and res.family != "trs", (res.scheme, res.next_url)

@@ -418,15 +418,23 @@ def _title(tree: HtmlElement) -> tuple[str, set[str]]:
     names.update(seg.strip() for seg in _SEP.split(suffix) if len(seg.strip()) >= 2)
     og_title = _meta(tree, ("og:title", "twitter:title", "articletitle"))
     og = _strip_site(_plain(og_title), names, page_text, h1s) if og_title else ""
-    refs = [r for r in dict.fromkeys((core, og)) if r and r not in names]
+    refs = [r for r in dict.fromkeys((core, og)) if r and r not in names and not _is_site_name(r, declared, "", [])]
     raw_key = _key(raw_title)
     ranked: list[tuple[float, float, bool, int, str]] = []
     for order, (el, text) in enumerate(headings):
         key = _key(text)
-        if len(key) < 4 or _is_logo(el, text, names, declared):
+        if len(key) < 4:
+            continue
+        exact = any(key == _key(ref) for ref in refs)
+        # a heading equal to the <title>'s headline is it, even with an icon or a link inside
+        # (refs never hold a site name); any other heading must not look like a logo
+        if exact and text not in names:
+            ranked.append((3, 1.0, el.tag == "h1", -order, text))
+            continue
+        if _is_logo(el, text, names, declared):
             continue
         near = max((_agreement(text, ref) for ref in refs), default=0.0)
-        if any(key == _key(ref) for ref in refs):
+        if exact:
             ranked.append((3, 1.0, el.tag == "h1", -order, text))
         elif key in raw_key and not any(key in _key(name) for name in names):
             ranked.append((2, len(key) / max(len(raw_key), 1), el.tag == "h1", -order, text))

@@ -271,3 +271,9 @@ def test_unlabelled_info_cell_under_the_headline() -> None:
     assert (meta.published, meta.date_source) == ("2012-06-04", "byline")
     sidebar_only = html.replace("（\n2012-06-04\n）", "")
     assert read_metadata(lxml.html.fromstring(sidebar_only), sidebar_only, "http://example.cn/a.html").published is None
+
+
+def test_headline_with_an_icon_is_no_logo() -> None:
+    html = ("<html><head><title>县医院开展义诊活动_县卫生健康局</title></head><body>"
+            "<h1><img src='/images/yc.png'>县医院开展义诊活动</h1><p>正文</p></body></html>")
+    assert meta_of(html).title == "县医院开展义诊活动"

@@ -10,7 +10,8 @@ runs (read records, extract, tag, dedup, store). `baseline`: bare `warcio.Archiv
 over the same files and `trafilatura.extract` on every 200 HTML response, nothing stored.
 `read` / `read-warcio`: reading alone, every record with its body decoded
 (`archive.reader.iter_records`, digests checked, vs `ArchiveIterator(check_digests=True)` +
-`content_stream().read()`: the same work), nothing extracted.
+`content_stream().read()`: the same work), nothing extracted; also reports `cpu_seconds`
+(this process's CPU time: steadier than wall time on a shared machine).
 Prints one JSON line: `responses` (response records in the files), `seconds` (the work
 only, imports excluded), `exit_code`, `max_rss_kb` (this process's peak RSS, `VmHWM`).
 """
@@ -63,7 +64,7 @@ def read(directory: Path, *, warcio: bool) -> dict[str, Any]:
 
     from archive.reader import ArchivedRecord, iter_records
 
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), time.process_time()
     responses = records = body_bytes = 0
     for path in warc_files(directory):
         if warcio:
@@ -79,7 +80,8 @@ def read(directory: Path, *, warcio: bool) -> dict[str, Any]:
                     responses += item.rec_type == "response"
                     body_bytes += len(item.payload)
     return {"responses": responses, "records": records, "body_bytes": body_bytes,
-            "seconds": round(time.monotonic() - t0, 3), "exit_code": 0}
+            "seconds": round(time.monotonic() - t0, 3), "cpu_seconds": round(time.process_time() - c0, 3),
+            "exit_code": 0}
 
 
 def replay(directory: Path, out: Path, workers: int) -> dict[str, Any]:

@@ -3,9 +3,12 @@
 Writes, in `OUT/reports/`, `run-<UTC timestamp>.json` (totals and per-source counters: pages
 fetched, new items, duplicates, not-modified, failures by kind with example URLs, time taken;
 plus, under "charts", the numbers behind the charts), the same as text (`.txt`), and the
-self-contained HTML report with charts (`crawler.report`: items per source, per day, per
-region, repost clusters, failures), also copied to `OUT/report.html`; and appends one line to
-`OUT/runs.jsonl`, the run history. Links are the current ones: the clusters come from the dedup
+self-contained HTML report (`crawler.report.render`: exit code and finish reason, the
+per-source table with each source's last successful run, this run's new articles with links to
+the live page and the archived copy, items over time, the run history from `runs.jsonl`, items
+per source and region, repost clusters, failures), also copied to `OUT/report.html`; and
+appends one line to `OUT/runs.jsonl`, the run history (totals and per-source pages, new items,
+failures). Links are the current ones: the clusters come from the dedup
 index, and a source's duplicates count its items of this run relinked later in the run
 (`crawler.dedup.links.relinked_since`).
 """
@@ -75,7 +78,44 @@ def render_text(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-REPORT_FIELDS = ("id", "source_name", "site", "published", "regions", "publisher_region")
+REPORT_FIELDS = ("id", "source_name", "site", "published", "regions", "publisher_region", "url", "title",
+                 "warc_filename", "warc_offset", "duplicate_of")
+SKIPPED_SEEN_KEYS = ("harvest/skipped_seen", "dedup/seen_skipped")  # article links the spiders / the seen middleware skip
+
+
+def read_history(out_dir: Path, limit: int = 1000) -> list[dict[str, Any]]:
+    """The last `limit` runs of `OUT/runs.jsonl`, oldest first (torn or foreign lines skipped)."""
+    path = out_dir / "runs.jsonl"
+    if not path.is_file():
+        return []
+    runs = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            try:
+                run = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(run, dict) and "started" in run:
+                runs.append(run)
+    return runs[-limit:]
+
+
+def last_successes(history: list[dict[str, Any]]) -> dict[str, str]:
+    """Per source, the start of the last run that fetched it without a failure."""
+    found: dict[str, str] = {}
+    for run in history:
+        for name, row in (run.get("sources") or {}).items():
+            if row.get("pages_fetched") and not row.get("failures"):
+                found[name] = str(run["started"])
+    return found
+
+
+def _history_line(report: dict[str, Any]) -> dict[str, Any]:
+    line = {k: report[k] for k in ("kind", "started", "seconds", "exit_code", "finish_reason", "totals")}
+    line["sources"] = {name: {"pages_fetched": row["pages_fetched"], "new_items": row["new_items"],
+                              "failures": sum(f["count"] for f in row["failures"].values())}
+                       for name, row in report["sources"].items()}
+    return line
 
 
 def items_since(path: Path, offset: int) -> Iterator[dict[str, Any]]:
@@ -136,25 +176,44 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
         "seconds": round(seconds, 3),
         "exit_code": exit_code,
         "finish_reason": stats.get("finish_reason", "unknown"),
-        "totals": {name: stats.get(key, 0) for name, key in TOTAL_KEYS.items()},
+        "totals": {name: stats.get(key, 0) for name, key in TOTAL_KEYS.items()}
+        | {"articles_skipped_seen": sum(stats.get(key, 0) for key in SKIPPED_SEEN_KEYS)},
         "sources": per_source(stats, failures),
         "guards": {key: value for key, value in sorted(stats.items()) if key.startswith(GUARD_STAT_PREFIXES)},
         "output": str(out_dir),
     }
     from crawler.dedup.links import relinked_since
     from crawler.report import render_html, summarise
+    from crawler.report.render import MAX_ARTICLES, MAX_HISTORY
 
     # reposts of this run relinked after they were counted (their original came later in the run)
     for source, change in relinked_since(out_dir / items_file, items_offset).items():
         if source in report["sources"]:
             report["sources"][source]["duplicates"] += change
-    charts = summarise(run_stats(report, failures), items_since(out_dir / items_file, items_offset),
+    new_articles: list[dict[str, Any]] = []
+
+    def listed(items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        for item in items:  # the charts stream them; the page lists the first MAX_ARTICLES
+            if len(new_articles) < MAX_ARTICLES:
+                new_articles.append(item)
+            yield item
+
+    charts = summarise(run_stats(report, failures), listed(items_since(out_dir / items_file, items_offset)),
                        cluster_dicts(out_dir), title=f"healthcrawl {kind} · {report['started']}")
+    history = [*read_history(out_dir), _history_line(report)]
+    successes = last_successes(history)
+    for name, row in charts["sources"].items():
+        if name in report["sources"]:  # true counts (the examples kept are capped)
+            row["failure_kinds"] = {kind: {"count": info["count"], "examples": info["examples"][:3]}
+                                    for kind, info in report["sources"][name]["failures"].items()}
+        row["last_success"] = successes.get(name)
     report["charts"] = charts
-    html = render_html(charts)
+    page = dict(charts, run={k: report[k] for k in ("kind", "started", "seconds", "exit_code", "finish_reason")},
+                history=history[-MAX_HISTORY:], new_articles=new_articles, new_articles_total=charts["totals"]["items"],
+                generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"))
     html_path = reports / f"run-{stamp}.html"
-    html_path.write_text(html, encoding="utf-8")
-    (out_dir / "report.html").write_text(html, encoding="utf-8")  # the latest run, always at the same place
+    html_path.write_text(render_html(page, root="../"), encoding="utf-8")
+    (out_dir / "report.html").write_text(render_html(page), encoding="utf-8")  # the latest run, at one place
     json_path = reports / f"run-{stamp}.json"
     json_path.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     text = render_text(report)
@@ -163,7 +222,6 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
     from crawler.store.jsonl import repair_torn_tail
 
     repair_torn_tail(out_dir / "runs.jsonl")   # a line torn by a killed run is cut, not appended to
-    with (out_dir / "runs.jsonl").open("a", encoding="utf-8") as history:
-        history.write(json.dumps({k: report[k] for k in ("kind", "started", "seconds", "exit_code", "finish_reason",
-                                                          "totals")}, ensure_ascii=False, default=str) + "\n")
+    with (out_dir / "runs.jsonl").open("a", encoding="utf-8") as runs:
+        runs.write(json.dumps(history[-1], ensure_ascii=False, default=str) + "\n")
     return [json_path, text_path, html_path], text + f"report: {html_path}\n"

@@ -93,6 +93,38 @@ def _day(published: Any) -> str:
     return text
 
 
+def time_series(per_day: Mapping[str, int]) -> dict[str, Any]:
+    """Dated counts as a time series with no gaps: one point per day when the dates span at
+    most 62 days, per week (Mondays) up to two years, else per month; `points` are
+    [period start (ISO date), count]; `undated` counts items without a date."""
+    dated = {dt.date.fromisoformat(day): n for day, n in per_day.items() if day != UNKNOWN}
+    undated = int(per_day.get(UNKNOWN, 0))
+    if not dated:
+        return {"unit": "day", "points": [], "undated": undated}
+    first, last = min(dated), max(dated)
+    span = (last - first).days
+    unit = "day" if span <= 62 else "week" if span <= 730 else "month"
+
+    def bucket(day: dt.date) -> dt.date:
+        if unit == "week":
+            return day - dt.timedelta(days=day.weekday())
+        return day.replace(day=1) if unit == "month" else day
+
+    counts: Counter[dt.date] = Counter()
+    for day, n in dated.items():
+        counts[bucket(day)] += n
+    points, current = [], bucket(first)
+    while current <= bucket(last):
+        points.append([current.isoformat(), counts.get(current, 0)])
+        if unit == "day":
+            current += dt.timedelta(days=1)
+        elif unit == "week":
+            current += dt.timedelta(days=7)
+        else:
+            current = (current.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return {"unit": unit, "points": points, "undated": undated}
+
+
 def _cluster_summary(cluster: Mapping[str, Any]) -> dict[str, Any]:
     members = list(cluster.get("members") or [])
     sites = cluster.get("sites")
@@ -157,6 +189,8 @@ def summarise(
                 "duplicates": s.duplicates,
                 "not_modified": s.not_modified,
                 "failures": sum(len(v) for v in s.failures.values()),
+                "failure_kinds": {kind: {"count": len(urls), "examples": urls[:3]}
+                                  for kind, urls in sorted(s.failures.items())},
                 "seconds": round(s.seconds, 3),
             }
             for name, s in sorted(stats.sources.items())
@@ -164,6 +198,7 @@ def summarise(
         "charts": {
             "items_per_source": [[k, v] for k, v in sorted(per_source.items(), key=lambda kv: (-kv[1], kv[0]))],
             "items_per_day": [[k, v] for k, v in days],
+            "items_over_time": time_series(per_day),
             "items_per_region": [
                 [k, v] for k, v in sorted(per_region.items(), key=lambda kv: (kv[0] == UNKNOWN, -kv[1], kv[0]))
             ],

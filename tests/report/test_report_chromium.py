@@ -99,7 +99,49 @@ def test_screenshot_and_dom(report_dir: Path, tmp_path: Path) -> None:
 
     dom = _run(["--dump-dom", html.as_uri()], tmp_path)
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert dom.stdout.count('class="chart"') == 5
-    for name in ("items_per_source", "items_per_day", "items_per_region", "duplicate_clusters", "failures_by_kind"):
+    assert dom.stdout.count('class="chart"') == 6
+    for name in ("items_per_source", "items_over_time", "run_history", "items_per_region", "duplicate_clusters",
+                 "failures_by_kind"):
         assert f'data-chart="{name}"' in dom.stdout
     assert "简阳市医共体建设" in dom.stdout
+    assert 'class="generated"' in dom.stdout
+
+
+MEASURE = """<script>
+addEventListener("load", () => {
+  const texts = [];
+  for (const t of document.querySelectorAll("svg.chart text.label, svg.chart text.tick")) {
+    const box = t.getBBox();
+    texts.push({chart: t.ownerSVGElement.dataset.chart, cls: t.getAttribute("class"), left: box.x,
+                right: box.x + box.width, room: t.ownerSVGElement.viewBox.baseVal.width});
+  }
+  document.body.dataset.measured = JSON.stringify({texts, font: getComputedStyle(document.body).fontFamily});
+});
+</script>"""
+
+
+def test_labels_fit_in_the_browser(tmp_path: Path) -> None:
+    """Long Chinese labels and many time-series ticks, measured by the browser itself."""
+    import json
+
+    import lxml.html
+
+    from crawler.report import RunStats, write_report
+
+    items = [{"source_name": f"贵州省遵义市赤水市卫生健康局政务公开栏目第{i}号", "published": f"20{10 + i % 15}-0{1 + i % 9}-1{i % 10}"}
+             for i in range(60)]
+    page, _ = write_report(tmp_path, RunStats(), items, [], title="标签测试")
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", MEASURE + "</body>"), encoding="utf-8")
+    dom = _run(["--virtual-time-budget=3000", "--dump-dom", probe.as_uri()], tmp_path)
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    measured = json.loads(lxml.html.fromstring(dom.stdout).xpath("string(//body/@data-measured)"))
+    assert "Noto Sans CJK SC" in measured["font"] and "Microsoft YaHei" in measured["font"]
+    texts = measured["texts"]
+    assert sum(t["cls"] == "label" for t in texts) >= 40 and sum(t["cls"] == "tick" for t in texts) >= 3
+    for t in texts:
+        assert t["left"] >= -0.5 and t["right"] <= t["room"] + 0.5, t  # nothing clipped at the chart's edges
+    ticks = [t for t in texts if t["cls"] == "tick"]
+    for a, b in zip(ticks, ticks[1:]):
+        if a["chart"] == b["chart"]:
+            assert a["right"] <= b["left"] + 0.5, (a, b)  # tick labels never overlap

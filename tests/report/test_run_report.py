@@ -48,11 +48,21 @@ def test_html_charts_match_json(report_dir: Path) -> None:
     html = (report_dir / "report.html").read_text(encoding="utf-8")
     doc = lxml.html.fromstring(html)
     data = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))
-    assert len(doc.xpath('//*[local-name()="svg"][@class="chart"]')) == 5
-    for name in ("items_per_source", "items_per_day", "items_per_region"):
+    assert len(doc.xpath('//*[local-name()="svg"][@class="chart"]')) == 6
+    for name in ("items_per_source", "items_per_region"):
         labels, values = _chart(doc, name)
         assert labels == [k for k, _ in data["charts"][name]]
         assert [float(v) for v in values] == [float(v) for _, v in data["charts"][name]]
+    # items over time: dates from 2022-03-17 to 2025-04-07 span years, so one column per month, no gaps
+    series = data["charts"]["items_over_time"]
+    assert series["unit"] == "month" and series["undated"] == 1
+    (svg,) = doc.xpath('//*[@data-chart="items_over_time"]')
+    columns = [(r.get("data-label"), float(r.get("data-value"))) for r in svg.xpath('.//*[@class="bar"]')]
+    assert columns == [(start, float(n)) for start, n in series["points"]]
+    assert columns[0] == ("2022-03-01", 4.0) and columns[-1] == ("2025-04-01", 2.0) and len(columns) == 38
+    assert sum(n for _, n in columns) == 6
+    ticks = [t.text for t in svg.xpath('.//*[@class="tick"]')]
+    assert ticks[0] == "2022-03" and ticks[-1] == "2025-04" and 2 < len(ticks) < 38  # as many as fit
     labels, values = _chart(doc, "duplicate_clusters")
     assert labels == ["简阳市医共体建设", "南明区夯实公共卫生体系"] and values == ["3", "2"]
     labels, values = _chart(doc, "failures_by_kind")
@@ -128,3 +138,36 @@ def test_stem_names_the_files(tmp_path: Path, run) -> None:  # type: ignore[no-u
     html_path, json_path = write_report(tmp_path, stats, items, clusters, title="t", stem="run-20250407T132200Z")
     assert (html_path.name, json_path.name) == ("run-20250407T132200Z.html", "run-20250407T132200Z.json")
     assert write_text_report(tmp_path, stats, items, clusters, title="t", stem="x").name == "x.txt"
+
+
+def test_per_source_table_and_generated_time(report_dir: Path) -> None:
+    doc = lxml.html.fromstring((report_dir / "report.html").read_text(encoding="utf-8"))
+    rows = {tr.get("data-source"): [td.text_content() for td in tr.xpath("td")]
+            for tr in doc.xpath('//table[@class="sources"]//tr[@data-source]')}
+    assert rows["gz-nanming"][:5] == ["gz-nanming", "40", "5", "2", "7"]
+    assert "http_404: 2" in rows["gz-nanming"][5] and "missing1.html" in rows["gz-nanming"][5]
+    assert rows["sc-jianyang"][5].count(": 1") == 2 and rows["sc-jianyang"][6] == "0.0"
+    generated = doc.xpath('string(//time[@class="generated"])')
+    assert generated.startswith("20") and "T" in generated
+
+
+def test_time_series_units() -> None:
+    from crawler.report.stats import time_series
+
+    days = time_series({"2025-01-30": 2, "2025-02-02": 1, "unknown": 4})
+    assert days["unit"] == "day" and [n for _, n in days["points"]] == [2, 0, 0, 1] and days["undated"] == 4
+    weeks = time_series({"2025-01-01": 1, "2025-06-30": 1})
+    assert weeks["unit"] == "week" and weeks["points"][0] == ["2024-12-30", 1] and weeks["points"][-1] == ["2025-06-30", 1]
+    assert len(weeks["points"]) == 27
+    months = time_series({"2015-01-09": 1, "2025-01-01": 3})
+    assert months["unit"] == "month" and len(months["points"]) == 121 and months["points"][-1] == ["2025-01-01", 3]
+
+
+def test_labels_are_cut_to_the_room_they_have() -> None:
+    from crawler.report.svg import LABEL_WIDTH, fit, text_width
+
+    long = "贵州省遵义市赤水市远程医疗服务覆盖全部乡镇卫生院和村卫生室的报道"
+    cut = fit(long, LABEL_WIDTH - 12)
+    assert cut.endswith("…") and text_width(cut) <= LABEL_WIDTH - 12 and long.startswith(cut[:-1])
+    assert fit("short", 100) == "short"
+    assert text_width("医保") > text_width("ab") * 1.5

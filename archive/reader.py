@@ -11,8 +11,11 @@ Our own code only frames the bytes (:mod:`archive.framing`): the format comes fr
 bytes (gzip, plain WARC, ARC, WACZ; LZ4/zstd/bzip2/xz are named as unsupported), whatever the
 file's name or its case. Gzip files are read member by member; a record that shares a member
 with others (multi-record members, whole-file gzip, ``cat a.warc.gz b.warc.gz``) is read too,
-with one warning per file, but is not addressable by offset (``ArchivedRecord.addressable`` is
-False; ``member_index`` says which record of the member it is). Sizes are capped (``max_body``).
+with one note per file, but is not addressable by offset (``ArchivedRecord.addressable`` is
+False; ``member_index`` says which record of the member it is). A record whose block goes on
+in the next member (a writer that split it) is read across members. Sizes are capped: the
+stored block at ``max_body`` + ``HEADER_ALLOWANCE``, the decoded payload at ``max_body``
+(content decoding stops at the cap, so a compression bomb costs at most one step's output).
 
 Damage costs only the damaged record. :func:`iter_records` yields :class:`ArchivedRecord` for
 each good record and :class:`DamagedRecord` (file, offset, reason) for each bad one, and never
@@ -20,9 +23,11 @@ raises for bad content. It resyncs on the next member or record header after a b
 member, a lying ``Content-Length`` (plain or gzip), junk between records or a cut file.
 Trailing NUL/whitespace padding is ignored. Reasons: ``bad gzip``, ``truncated record``,
 ``bad Content-Length``, ``bad WARC headers``, ``block digest mismatch``, ``payload digest
-mismatch``, ``body over cap``, ``junk`` (bytes between records that are no record: ``lost`` is
-False, nothing was lost), ``unsupported``; and ``not one record per gzip member`` as a note
-(``lost`` False) for whole-file gzip.
+mismatch``, ``body over cap``, ``unsupported``; and, with ``lost`` False (no record was lost),
+``junk`` (bytes between records that are no record; also a record without digests followed by
+at most ``TRAILER_SLACK`` stray bytes, which is kept as warcio keeps it, or one whose digests
+match) and ``not one record per gzip member`` for whole-file gzip. A gzip member whose header
+is destroyed but whose data still inflates to a record is a lost record (``bad gzip``), not junk.
 
 :func:`read_record_at` reads one record at an offset (from a CDXJ line, or a record's
 ``offset``/``member_index``) and raises :class:`DamagedRecordError` naming file and offset.

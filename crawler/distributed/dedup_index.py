@@ -15,8 +15,8 @@ Keys under ``<prefix>`` (``healthcrawl:<crawl>:dedup``):
 counter; ``:ids`` hash item id → member id; ``:m`` hash member id → JSON [item_id, canonical
 id, kind, similarity, content key, site, published, url, title, signature hex, rank, cites];
 ``:content`` hash content key → first member id; ``:b:<band key>`` set of member ids per LSH
-band; ``:c:<canonical id>`` set of the member ids of that cluster and ``:k:<canonical id>`` set
-of the outlet keys its members name (so moving a canonical touches that cluster only);
+band; ``:c:<canonical id>`` set of the member ids of that cluster (none for a cluster of one)
+and ``:k:<canonical id>`` set of the outlet keys its members name (so moving a canonical touches that cluster only);
 ``:relinks`` list of JSON [item_id, duplicate_of], the outbox of link changes (``seq`` = list
 position + 1), which every worker copies into its own ``items.jsonl``
 (`crawler.dedup.links`); ``:lock`` the check lock.
@@ -154,10 +154,13 @@ class RedisDedupIndex:
             raise KeyError(f"{self.path}: no member with id {member_id}")
         return _ranked(member_id, row)
 
+    def _cluster_ids(self, canonical_id: int) -> list[int]:
+        """Member ids of a cluster; a cluster of one has no set (saves a key per singleton)."""
+        ids = {int(i) for i in self.client.smembers(f"{self.prefix}:c:{canonical_id}")}
+        return sorted(ids or {canonical_id})
+
     def cluster_ranked(self, canonical_id: int) -> list[Ranked]:
-        ids = sorted(int(i) for i in self.client.smembers(f"{self.prefix}:c:{canonical_id}"))
-        if not ids:
-            return []
+        ids = self._cluster_ids(canonical_id)
         rows = self.client.hmget(f"{self.prefix}:m", ids)
         return [_ranked(i, json.loads(raw)) for i, raw in zip(ids, rows, strict=True) if raw is not None]
 
@@ -206,7 +209,8 @@ class RedisDedupIndex:
         pipe = self.client.pipeline(transaction=True)
         pipe.hset(f"{self.prefix}:m", member_id, json.dumps(row, ensure_ascii=False))
         pipe.hset(f"{self.prefix}:ids", item_id, member_id)
-        pipe.sadd(f"{self.prefix}:c:{root}", member_id)
+        if canonical_id is not None:   # joins a cluster: its set holds the canonical too
+            pipe.sadd(f"{self.prefix}:c:{root}", root, member_id)
         if cites:
             pipe.sadd(f"{self.prefix}:k:{root}", *cites.split("|"))
         if content_key is not None:
@@ -220,9 +224,7 @@ class RedisDedupIndex:
         if from_canonical == to_member:
             return 0
         p = self.prefix
-        ids = sorted(int(i) for i in self.client.smembers(f"{p}:c:{from_canonical}"))
-        if not ids:
-            return 0
+        ids = self._cluster_ids(from_canonical)
         rows = self.client.hmget(f"{p}:m", ids)
         target = self.item_id_of(to_member)
         pipe = self.client.pipeline(transaction=True)
@@ -235,7 +237,7 @@ class RedisDedupIndex:
             pipe.hset(f"{p}:m", member_id, json.dumps(row, ensure_ascii=False))
             if member_id != skip:
                 relinks.append(json.dumps([row[0], None if member_id == to_member else target], ensure_ascii=False))
-        pipe.sunionstore(f"{p}:c:{to_member}", [f"{p}:c:{to_member}", f"{p}:c:{from_canonical}"])
+        pipe.sadd(f"{p}:c:{to_member}", to_member, *ids)
         pipe.sunionstore(f"{p}:k:{to_member}", [f"{p}:k:{to_member}", f"{p}:k:{from_canonical}"])
         pipe.delete(f"{p}:c:{from_canonical}", f"{p}:k:{from_canonical}")
         if relinks:
@@ -258,4 +260,4 @@ class RedisDedupIndex:
 
 def _ranked(member_id: int, row: list[Any]) -> Ranked:
     return Ranked(member_id, row[5], str(row[10]) if len(row) > 10 and row[10] else "",
-                  row[11] if len(row) > 11 else None)
+                  row[11] if len(row) > 11 else None, str(row[0]))

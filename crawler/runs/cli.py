@@ -10,6 +10,8 @@
     healthcrawl wacz WARC_DIR --out FILE.wacz    package WARCs for ReplayWeb.page
     healthcrawl dedup-report [--out DIR]         repost clusters
     healthcrawl sources [--sources-dir DIR]      validate and list source specs
+    healthcrawl runs [--out DIR] [--last N]      the run history (runs.jsonl)
+    healthcrawl status DIR                       run in progress? the last run, what failed (exit: its code)
     healthcrawl probe URL_OR_SOURCE              what a listing's pagination and articles look like
 
 demo, crawl and harvest take `--redis-url URL --workers N`: N crawler processes share one crawl
@@ -182,6 +184,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("dedup-report", help="print repost clusters")
     p.add_argument("--out", type=Path, default=Path("output"))
+
+    p = sub.add_parser("runs", help="the run history of an output folder (runs.jsonl)")
+    p.add_argument("--out", type=Path, default=Path("output"), help="output folder (default: output)")
+    p.add_argument("--last", type=_positive, default=None, metavar="N", help="only the last N runs")
+
+    p = sub.add_parser("status", help="is a run in progress, how did the last one end, what failed")
+    p.add_argument("out", type=Path, help="output folder")
 
     p = sub.add_parser("sources", help="validate and list source specs")
     p.add_argument("--sources-dir", type=Path, default=None)
@@ -418,6 +427,21 @@ def cmd_dedup_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_runs(args: argparse.Namespace) -> int:
+    from crawler.runs.status import runs_table
+
+    print(runs_table(args.out, args.last))
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from crawler.runs.status import status_text
+
+    text, code = status_text(args.out)
+    print(text)
+    return code
+
+
 def cmd_sources(args: argparse.Namespace) -> int:
     from spiders.spec import SpecError, load_specs
 
@@ -448,7 +472,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
 COMMANDS = {
     "demo": cmd_demo, "serve-demo": cmd_serve_demo, "crawl": cmd_crawl, "harvest": cmd_harvest,
     "extract": cmd_extract, "replay": cmd_replay, "export": cmd_export, "wacz": cmd_wacz, "dedup-report": cmd_dedup_report,
-    "sources": cmd_sources, "probe": cmd_probe,
+    "sources": cmd_sources, "probe": cmd_probe, "runs": cmd_runs, "status": cmd_status,
 }
 
 

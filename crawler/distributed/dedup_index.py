@@ -17,9 +17,9 @@ id, kind, similarity, content key, site, published, url, title, signature hex, r
 ``:content`` hash content key → first member id; ``:b:<band key>`` set of member ids per LSH
 band; ``:c:<canonical id>`` set of the member ids of that cluster (none for a cluster of one)
 and ``:k:<canonical id>`` set of the outlet keys its members name (so moving a canonical
-touches that cluster only); ``:relinks`` list of JSON [item_id, duplicate_of], the outbox of link changes (``seq`` = list
-position + 1), which every worker copies into its own ``items.jsonl``
-(`crawler.dedup.links`); ``:lock`` the check lock.
+touches that cluster only); ``:relinks`` list of JSON [item_id, duplicate_of], the outbox of
+link changes (``seq`` = list position + 1), which every worker copies into its own
+``items.jsonl`` (`crawler.dedup.links`); ``:lock`` the check lock.
 The canonical of a cluster is picked by `crawler.dedup.canonical` from its members, exactly as
 with SQLite, so which worker got to a copy first does not matter. A move is one MULTI/EXEC
 transaction: a worker dying mid-check leaves the old links or the new ones.

@@ -346,3 +346,26 @@ def test_mutated_archives_give_records_or_damage(index: int, edits: list) -> Non
             assert line.count(" ") >= 2
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_clueweb_style_warc_018_with_lf_only_lines(tmp_path: Path) -> None:
+    """WARC/0.18 records whose WARC and HTTP header lines end in LF only and whose records end
+    in LF LF (as ClueWeb09 files are written): read as warcio reads them."""
+    out = []
+    for part in (zlib.decompress(p, zlib.MAX_WBITS | 16) for p in members_of(ARCHIVES / "warcio--example.warc.gz")):
+        head, _, rest = part.partition(b"\r\n\r\n")
+        block = rest[:-4]
+        if b"application/http" in head:
+            http, sep, body = block.partition(b"\r\n\r\n")
+            block = http.replace(b"\r\n", b"\n") + b"\n\n" + body
+        lines = [ln for ln in head.split(b"\r\n")[1:] if not ln.lower().startswith((b"content-length",
+                                                                                    b"warc-block-digest"))]
+        out.append(b"\n".join([b"WARC/0.18", *lines, b"Content-Length: %d" % len(block)]) + b"\n\n" + block + b"\n\n")
+    f = write(tmp_path, "clueweb.warc", b"".join(out))
+    ours = list(iter_records(f))
+    assert not [d for d in ours if isinstance(d, DamagedRecord)]
+    theirs, complete = warcio_records(f)
+    assert complete and [key(r) for r in ours] == theirs and len(theirs) == 6
+    assert [r.http_status for r in ours if r.rec_type == "response"] == [200]
+    gz = write(tmp_path, "clueweb.warc.gz", gzip.compress(b"".join(out)))  # whole-file gzip, as ClueWeb09
+    assert [key(r) for r in our_records(gz)] == theirs

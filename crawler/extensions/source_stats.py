@@ -25,7 +25,6 @@ class SourceStatsExtension:
         self.examples: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
         self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
-        crawler.healthcrawl_failures = self.examples  # type: ignore[attr-defined]
         cs = crawler.signals
         cs.connect(self.response_received, signal=signals.response_received)
         cs.connect(self.item_scraped, signal=signals.item_scraped)
@@ -42,6 +41,11 @@ class SourceStatsExtension:
     def count_failure(self, source: str, kind: str, url: str) -> None:
         """Count one failure of `kind` for `source` (other components' failures: the capture
         middleware's `network:<kind>`), keeping the URL as an example."""
+        self._fail(source, kind, url)
+
+    def failure(self, source: str, kind: str, url: str) -> None:
+        """Count a failure of `kind` for `source` and keep `url` as an example (components that
+        see failures this extension's signals do not, e.g. the robots.txt policy, call this)."""
         self._fail(source, kind, url)
 
     def _fail(self, source: str, kind: str, url: str) -> None:

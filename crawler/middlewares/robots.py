@@ -26,6 +26,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 
+from crawler.extensions.source_stats import SourceStatsExtension
+
 logger = logging.getLogger(__name__)
 
 DEFAULT_MAX_SIZE = 500 * 1024
@@ -72,10 +74,11 @@ class RobotsPolicyMiddleware(RobotsTxtMiddleware):
         logger.warning(message)
         self._stats.inc_value("robotstxt/host_disallowed_5xx")
         source = request.meta.get("hc_source", "-")
-        self._stats.inc_value(f"source/{source}/failures/robots-unreachable")
-        failures = getattr(self.crawler, "healthcrawl_failures", None)
-        if failures is not None:
-            failures[source]["robots-unreachable"].append(robots_url)
+        sources = self.crawler.get_extension(SourceStatsExtension)
+        if sources is not None:
+            sources.failure(source, "robots-unreachable", robots_url)
+        else:
+            self._stats.inc_value(f"source/{source}/failures/robots-unreachable")
         self._resolve(netloc, DisallowAll(message))
 
     def _resolve(self, netloc: str, parser: Any) -> None:

@@ -32,6 +32,7 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 
+from crawler.extensions.source_stats import SourceStatsExtension
 from crawler.runs.config import build_settings
 from crawler.runs.lock import LockHeld, output_lock
 
@@ -226,7 +227,8 @@ def _run(out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[str, Any]
         if forced:
             _close_left_open(crawler)
         stats = dict(crawler.stats.get_stats() if crawler.stats else {})
-        failures = getattr(crawler, "healthcrawl_failures", {})
+        sources = crawler.get_extension(SourceStatsExtension)
+        failures = sources.examples if sources is not None else {}
         code = exit_code_for(stats)
         if signals_seen.received and code != EXIT_FAILURES:
             code = EXIT_INTERRUPTED

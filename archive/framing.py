@@ -262,8 +262,9 @@ class GzipStream:
             try:
                 data = self._feed(self.dec)
             except zlib.error as exc:
+                where = "" if self.raw_offset - self.member_offset < FEED else f", near byte {self.raw_offset}"
                 raise GzipDamage(self.member_offset, f"bad gzip data in the member at offset "
-                                 f"{self.member_offset}: {exc}") from None
+                                 f"{self.member_offset}{where}: {exc}") from None
             self._append(data)
             if self.dec.eof and self.bpos >= len(self.buf):
                 self._member_ended()

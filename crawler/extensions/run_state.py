@@ -166,7 +166,11 @@ class RunState:
     def _file_closed(self, path: Path) -> None:
         """A WARC file was closed: publish its payload digests (SQL only) and have the indexing
         thread add it to the CDXJ index."""
-        self.captures.file_closed(path)
+        try:
+            self.captures.file_closed(path)
+        except sqlite3.Error as exc:   # unpublished and unindexed: the next run does both
+            self.storage_failed(self.captures.path, exc)
+            return
         self._submit_index([path])
 
     def _submit_index(self, paths: list[Path] | None) -> None:
@@ -217,10 +221,10 @@ class RunState:
         close the spider with reason `store-error`. Returns the line, for a DropItem or
         IgnoreRequest message."""
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-        text = str(exc) if str(path) in str(exc) else f"writing {path} failed: {reason}"
+        text = reason if str(path) in reason else f"writing {path} failed: {reason}"
         stats = self.crawler.stats
         if stats.get_value("store/error") is None:
-            logger.error("healthcrawl: %s; stopping the run (exit 1); what was written before is intact", text)
+            logger.error("healthcrawl: %s; stopping the run (exit 1)", text)
             stats.set_value("store/error", text)
             engine = self.crawler.engine
             if engine is not None and engine.running and not self._closed:
@@ -298,7 +302,9 @@ class RunState:
             try:
                 store.close()
             except Exception as exc:  # noqa: BLE001 - one line, the other stores still close
-                logger.error("closing the %s failed: %s: %s", name, type(exc).__name__, exc)
+                # after a storage failure (already named in one line) this is its echo
+                level = logging.DEBUG if self.crawler.stats.get_value("store/error") else logging.ERROR
+                logger.log(level, "closing the %s failed: %s: %s", name, type(exc).__name__, exc)
 
 
 class RunStateExtension:

@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import os
 import signal
+import sqlite3
 import time
 from contextlib import nullcontext
 from dataclasses import dataclass, field
@@ -241,10 +242,12 @@ def _run(out_dir: Path, spider_kwargs: dict[str, Any], overrides: dict[str, Any]
                 seconds=time.monotonic() - t0, exit_code=code, items_offset=items_offset,
                 items_file=settings.get("STORE_ITEMS_FILE"),
             )
-        except OSError as exc:
-            where = f" {exc.filename}" if exc.filename else ""
+        except (OSError, sqlite3.Error) as exc:   # disk full, I/O error: one line, exit 1
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else f" in {out_dir}"
+            why = getattr(exc, "strerror", None) or exc
+            said = stats.get("store/error")   # the crawl's storage failure, already named in one line
             return RunOutcome(EXIT_FAILURES, stats=stats,
-                              summary=f"healthcrawl: writing the run report{where} failed: {exc.strerror or exc}")
+                              summary="" if said else f"healthcrawl: writing the run report{where} failed: {why}")
         if signals_seen.received:
             code = EXIT_FAILURES if code == EXIT_FAILURES else EXIT_INTERRUPTED
         return RunOutcome(code, stats=stats, summary=summary, report_paths=paths)

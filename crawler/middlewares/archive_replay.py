@@ -3,7 +3,8 @@
 With `ARCHIVE_REPLAY_FROM` set to one or more folders holding `*.warc.gz` and their
 `index.cdxj` (comma-separated), every request — robots.txt, listings, sitemaps, feeds,
 articles — is answered with the latest archived capture of its URL (status 200/3xx/4xx as
-archived; `revisit` records resolved to the payload they refer to by digest). A URL the archive
+archived; `revisit` records resolved to the capture they name — `WARC-Refers-To-Target-URI` +
+`-Date` — else to a response with their payload digest). A URL the archive
 does not hold is dropped with `IgnoreRequest` and counted (`replay/missing`): nothing touches the
 network. So `scrapy crawl news -a source=X -s ARCHIVE_REPLAY_FROM=out/warc` re-runs a source
 offline through the same spiders and pipeline. Responses carry the flag `archived`, so the
@@ -23,9 +24,10 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Headers, Response
 from scrapy.responsetypes import responsetypes
+from warcio.timeutils import iso_date_to_timestamp
 
 from archive.cdxj import merge_into_index
-from archive.reader import DamagedRecordError, iter_warc_paths, read_record_at
+from archive.reader import ArchivedRecord, DamagedRecordError, iter_warc_paths, read_record_at
 from archive.writer import CaptureRef
 from crawler.pages.process import fetched_at
 from crawler.urls import canonicalize_url
@@ -49,6 +51,7 @@ class ArchiveIndex:
     def __init__(self, folders: list[Path]) -> None:
         self.by_url: dict[str, _Entry] = {}
         self.by_digest: dict[str, _Entry] = {}
+        self.by_capture: dict[tuple[str, str], _Entry] = {}  # (canonical URL, 14-digit time) of responses
         for folder in folders:
             index = folder / "index.cdxj"
             if not index.exists():
@@ -74,6 +77,21 @@ class ArchiveIndex:
             self.by_url[url] = entry
         if not entry.revisit and entry.digest:
             self.by_digest.setdefault(entry.digest, entry)
+        if not entry.revisit:
+            self.by_capture.setdefault((url, timestamp), entry)
+
+    def original(self, revisit: ArchivedRecord, entry: _Entry) -> _Entry | None:
+        """The response a revisit refers to: the capture its Refers-To-Target-URI and -Date
+        name, else one holding its payload digest."""
+        target, date = revisit.warc_header("WARC-Refers-To-Target-URI"), revisit.warc_header("WARC-Refers-To-Date")
+        if target and date:
+            try:
+                found = self.by_capture.get((canonicalize_url(target), iso_date_to_timestamp(date)))
+            except (ValueError, TypeError):
+                found = None
+            if found is not None:
+                return found
+        return self.by_digest.get(entry.digest)
 
 
 class ArchiveReplayMiddleware:
@@ -103,7 +121,7 @@ class ArchiveReplayMiddleware:
             record = read_record_at(entry.path, entry.offset, max_body=self.max_body)
             payload_record = record
             if entry.revisit:
-                original = self.index.by_digest.get(entry.digest)
+                original = self.index.original(record, entry)
                 if original is None:
                     stats.inc_value("replay/missing")
                     raise IgnoreRequest(f"revisit of {request.url} refers to a payload not in the archive")

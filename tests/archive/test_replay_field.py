@@ -78,3 +78,34 @@ def test_replay_twice_into_one_out_stores_each_item_once(field: Path, tmp_path: 
     again = _items(out)
     assert len(again) == len({(i["warc_filename"], i["warc_offset"], i["url"], i["fetched_at"]) for i in again})
     assert [i["id"] for i in again[:12]] == [i["id"] for i in first]
+
+
+def test_archive_replay_from_resolves_revisits_by_target_and_date(tmp_path: Path) -> None:
+    """ARCHIVE_REPLAY_FROM's index: a revisit is served with the capture its
+    Refers-To-Target-URI + Date name, even when its digest is written differently."""
+    import io as _io
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    from archive.reader import ArchivedRecord, iter_records, read_record_at
+    from crawler.middlewares.archive_replay import ArchiveIndex
+
+    folder = tmp_path / "warc"
+    folder.mkdir()
+    shutil.copy(ARCHIVES / "warcio--example.warc.gz", folder / "a.warc.gz")
+    original = next(r for r in iter_records(folder / "a.warc.gz")
+                    if isinstance(r, ArchivedRecord) and r.rec_type == "response")
+    buf = _io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+    rec = writer.create_revisit_record("http://mirror.example/same-page", digest="sha1:" + "A" * 32,
+                                       refers_to_uri=original.url, refers_to_date=original.date,
+                                       http_headers=http)
+    writer.write_record(rec)
+    (folder / "b.warc.gz").write_bytes(buf.getvalue())
+    index = ArchiveIndex([folder])
+    entry = index.by_url["http://mirror.example/same-page"]
+    assert entry.revisit and entry.digest not in index.by_digest
+    found = index.original(read_record_at(entry.path, entry.offset), entry)
+    assert found is not None and (found.path.name, found.offset) == ("a.warc.gz", original.offset)

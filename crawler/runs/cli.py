@@ -77,6 +77,10 @@ def _port(value: str) -> int:
     return number
 
 
+def _port_or_zero(value: str) -> int:
+    return 0 if value.strip() == "0" else _port(value)
+
+
 def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
@@ -137,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--generation", type=int, default=1, help=argparse.SUPPRESS)
 
     p = sub.add_parser("serve-demo", help="serve the demo site on 127.0.0.1")
-    p.add_argument("--port", type=_port, default=8765)
+    p.add_argument("--port", type=_port_or_zero, default=8765, help="port (default 8765; 0: a free one)")
     p.add_argument("--generation", type=int, default=1)
 
     p = sub.add_parser("crawl", help="archive and extract a site from start URLs")
@@ -218,6 +222,8 @@ def _configure(args: argparse.Namespace) -> None:
         return
     config = find_config(args.config, args.out or args.default_out)
     args.out = args.out or config.out or args.default_out
+    if args.out.exists() and not args.out.is_dir():
+        raise UsageError(f"healthcrawl {args.command}: output folder {args.out} is a file, not a folder")
     args.config_settings = config.settings
     if getattr(args, "sources_dir", "absent") is None and "SOURCES_DIR" in config.settings:
         args.sources_dir = Path(config.settings["SOURCES_DIR"])
@@ -294,7 +300,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_serve_demo(args: argparse.Namespace) -> int:
     from crawler.demo.server import serve_forever
 
-    serve_forever(args.port)
+    try:
+        serve_forever(args.port)
+    except OSError as exc:
+        raise UsageError(f"healthcrawl serve-demo: cannot serve on 127.0.0.1:{args.port}: {exc.strerror or exc} "
+                         f"(choose another --port, or 0 for a free one)") from None
     return EXIT_OK
 
 
@@ -385,11 +395,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError(f"healthcrawl export: no such items file: {', '.join(missing)}")
     if args.format == "parquet":
         require_extra("pyarrow.parquet", "export", "healthcrawl export --format parquet")
+    if args.out.is_dir():
+        raise UsageError(f"healthcrawl export: --out {args.out} is a folder; give the file to write")
     if args.bom and args.format != "csv":
         raise UsageError(f"healthcrawl export: --bom is for --format csv, not {args.format}")
     sources = {name.strip() for name in args.source.split(",") if name.strip()} if args.source else None
     keep = ExportFilter(since=args.since, sources=sources, no_reposts=args.no_reposts)
-    count = export(list(args.items), args.format, args.out, keep=keep, bom=args.bom)
+    try:
+        count = export(list(args.items), args.format, args.out, keep=keep, bom=args.bom)
+    except OSError as exc:
+        raise UsageError(f"healthcrawl export: cannot write {args.out}: {exc.strerror or exc}") from None
     print(f"exported {count} items to {args.out}")
     return EXIT_OK
 

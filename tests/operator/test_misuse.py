@@ -39,6 +39,12 @@ def _one_line(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
     (["dedup-report", "--out", "/missing"], "/missing/dedup.sqlite"),
     (["export", "--format", "csv", "/no/items.jsonl", "--out", "x.csv"], "no such items file: /no/items.jsonl"),
     (["harvest", "-s", "DOWNLOAD_DELAY"], "-s expects NAME=VALUE"),
+    (["harvest", "-L", "LOUD"], "invalid choice: 'LOUD'"),
+    (["export", "--format", "csv", str(PAGE), "--out", str(REPO)], "is a folder; give the file to write"),
+    (["export", "--format", "csv", str(PAGE), "--out", f"{PAGE}/x.csv"], f"cannot write {PAGE}/x.csv"),
+    (["demo", "--out", str(PAGE)], f"output folder {PAGE} is a file"),
+    (["crawl", "http://example.cn/", "--out", str(PAGE)], f"output folder {PAGE} is a file"),
+    (["status", "/missing"], "no such folder: /missing"),
 ])
 def test_misuse_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
     assert needle in _one_line(run_cli(*args))
@@ -61,6 +67,17 @@ def test_redis_url_without_the_redis_extra(tmp_path: Path, command: list[str]) -
     line = _one_line(proc)
     assert "--redis-url needs the [redis] extra" in line and "pip install 'healthcrawl[redis]'" in line
     assert not (tmp_path / "out" / "items.jsonl").exists()
+
+
+def test_serve_demo_on_a_taken_port() -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        line = _one_line(run_cli("serve-demo", "--port", str(port), timeout=60))
+    assert f"cannot serve on 127.0.0.1:{port}: Address already in use" in line
 
 
 def test_version() -> None:

@@ -196,3 +196,40 @@ def test_readme_python_block_runs_as_written(demo_runs: dict[str, Any], tmp_path
     # may print too: the API extracts whatever page it is given)
     articles = [line for line in printed if any(line.startswith(t + " 20") for t in titles)]
     assert len(articles) >= 5, proc.stdout[-2000:]
+
+
+def test_replay_honours_the_settings_a_crawl_honours(demo_runs: dict[str, Any], tmp_path: Path) -> None:
+    """`replay -s` runs the crawl's own stage sequence with those settings: tags off, dedup off and
+    the page's own script kept give items without topics, without links and in Traditional
+    where the page was; its report counts with the crawl's stats keys, per source."""
+    out = tmp_path / "replayed"
+    proc = run_cli("replay", str(demo_runs["out"] / "warc"), "--out", str(out), "--workers", "0",
+                   "-s", "TAGS_ENABLED=False", "-s", "DEDUP_ENABLED=False", "-s", "EXTRACT_CONVERT_SCRIPT=False")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    items = read_items(out / "items.jsonl")
+    crawled = demo_runs["items_first"]
+    assert {i["id"] for i in items} == {i["id"] for i in crawled}
+    assert any(i["duplicate_of"] for i in crawled) and not any(i["duplicate_of"] for i in items)
+    assert any(i["topics"] for i in crawled) and not any(i["topics"] or i["regions"] for i in items)
+    traditional = [i for i in crawled if i["script"] == "zh-Hant"]
+    assert traditional, "the demo has a Traditional repost"
+    kept = {i["id"]: i for i in items}
+    for item in traditional:
+        assert kept[item["id"]]["opencc_config"] is None and kept[item["id"]]["text"] != item["text"]
+    report = json.loads(sorted((out / "reports").glob("run-*.json"))[-1].read_text(encoding="utf-8"))
+    crawl_report = demo_runs["report_first"]
+    assert report["totals"]["new_items"] == len(items)
+    assert set(report["sources"]) <= set(crawl_report["sources"]) and len(report["sources"]) > 1
+
+
+def test_extract_honours_settings(demo_runs: dict[str, Any], tmp_path: Path) -> None:
+    """`extract -s` uses the same settings: a minimum text length above the page's rejects it."""
+    item = demo_runs["items_first"][0]
+    record = read_record_at(demo_runs["out"] / "warc" / item["warc_filename"], item["warc_offset"])
+    page = tmp_path / "page.html"
+    page.write_bytes(record.payload)
+    ok = run_cli("extract", str(page), "--url", item["url"])
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["text"] == item["text"]
+    refused = run_cli("extract", str(page), "--url", item["url"], "-s", f"EXTRACT_MIN_TEXT_CHARS={len(item['text']) * 10}")
+    assert refused.returncode == 1 and "shorter than" in refused.stderr, refused.stderr

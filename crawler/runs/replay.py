@@ -50,6 +50,7 @@ class _ReplayCounters:
     def __init__(self, stats: CountingStats) -> None:
         self.stats = stats
         self.examples: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.sources: set[str] = set()
 
     def fail(self, source: str, kind: str, example: str) -> None:
         self.stats.inc_value(f"source/{source}/failures/{kind}")
@@ -59,6 +60,7 @@ class _ReplayCounters:
 
     def page(self, page: CapturedPage) -> str:
         source = page.source_name or "replay"
+        self.sources.add(source)
         self.stats.inc_value("response_received_count")
         self.stats.inc_value(f"source/{source}/pages")
         return source
@@ -192,7 +194,7 @@ def _report(stats: CountingStats, counters: _ReplayCounters, out_dir: Path, star
     """The same run report a crawl writes (JSON, text, HTML with charts), kind "replay"."""
     from crawler.report.run import write_run_report
 
-    for source in list(counters.examples) or ["replay"]:
+    for source in counters.sources:
         stats.set_value(f"source/{source}/seconds", round(seconds, 3))
     failures = {source: dict(kinds) for source, kinds in counters.examples.items()}
     paths, _ = write_run_report(out_dir, kind="replay", stats=stats.get_stats(), failures=failures,

@@ -73,13 +73,13 @@ class RobotsDisallowed(urllib.error.URLError):
 
 def web_fetcher(*, allow_private: bool, timeout: float, user_agent: str, delay: float = 1.0) -> Fetch:
     """GET over the network the way the crawler would: its address rule
-    (`crawler.security.guard`), the host's robots.txt (Scrapy's default parser, Protego) and
+    (`crawler.security.guard`), the host's robots.txt (Protego, Scrapy's default parser) and
     `delay` seconds between two requests."""
-    from scrapy.robotstxt import ProtegoRobotParser
+    from protego import Protego
 
     from crawler.security.guard import is_forbidden_ip
 
-    robots: dict[str, ProtegoRobotParser | None] = {}
+    robots: dict[str, Protego | None] = {}
     last = [0.0]
 
     def check(url: str) -> None:
@@ -119,9 +119,9 @@ def web_fetcher(*, allow_private: bool, timeout: float, user_agent: str, delay: 
         root = f"{parts.scheme}://{parts.netloc}"
         if root not in robots:
             answer = get(root + "/robots.txt")
-            robots[root] = ProtegoRobotParser(answer.body, None) if answer.status == 200 else None
+            robots[root] = Protego.parse(answer.body.decode("utf-8-sig", "ignore")) if answer.status == 200 else None
         rules = robots[root]
-        if rules is not None and not rules.allowed(url, user_agent):
+        if rules is not None and not rules.can_fetch(url, user_agent):
             raise RobotsDisallowed(f"robots.txt of {root} disallows it for {user_agent!r}")
         return get(url)
 

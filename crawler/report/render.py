@@ -155,7 +155,8 @@ def _over_time(series: Mapping[str, Any]) -> str:
     ticks = [start[:7] if unit == "month" else start for start, _, _ in columns]
     undated = int(series.get("undated", 0))
     note = f'<p class="undated">{undated} items without a date</p>' if undated else ""
-    return _section(f"Items over time (published, per {unit})",
+    scope = f"{series['scope']}, " if series.get("scope") else ""
+    return _section(f"Items over time ({scope}published, per {unit})",
                     column_chart("items_over_time", columns, caption=f"Items per {unit} (published)",
                                  tick_labels=ticks, unit=" items") + note)
 

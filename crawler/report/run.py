@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +39,22 @@ TOTAL_KEYS = {
 GUARD_STAT_PREFIXES = ("extract/rejected/", "robotstxt/", "guard/", "auth/", "httpcompression/", "spider/bad_")
 
 
+# What the archive holds of a network-level failure (`network:<kind>`, counted by the capture
+# and decoding middlewares): the report says it next to the count.
+NETWORK_ARCHIVED = {
+    "network:data-loss": "archived as received, with WARC-Truncated: length",
+    "network:bad-content-encoding": "archived as sent (the body does not decode)",
+}
+NETWORK_NOT_ARCHIVED = "not archived: the download ended before a response Scrapy could deliver"
+
+
+def archived_note(kind: str) -> str | None:
+    """For a `network:` failure kind, what the WARC holds of it; None for other kinds."""
+    if not kind.startswith("network:"):
+        return None
+    return NETWORK_ARCHIVED.get(kind, NETWORK_NOT_ARCHIVED)
+
+
 def per_source(stats: dict[str, Any], failures: dict[str, dict[str, list[str]]]) -> dict[str, dict[str, Any]]:
     table: dict[str, dict[str, Any]] = {}
     for key, value in stats.items():
@@ -53,6 +70,8 @@ def per_source(stats: dict[str, Any], failures: dict[str, dict[str, list[str]]])
         elif rest.startswith("failures/"):
             kind = rest.split("/", 1)[1]
             row["failures"][kind] = {"count": value, "examples": list(failures.get(name, {}).get(kind, []))}
+            if archived_note(kind):
+                row["failures"][kind]["archive"] = archived_note(kind)
         elif rest.startswith("requests/"):
             row["requests"][rest.split("/", 1)[1]] = value
     return dict(sorted(table.items()))
@@ -74,13 +93,35 @@ def render_text(report: dict[str, Any]) -> str:
         lines.append(f"{name[:27]:<28}{row['pages_fetched']:>7}{row['new_items']:>6}{row['duplicates']:>6}"
                      f"{row['not_modified']:>6}{fails:>6}{row['seconds']:>8.1f}")
         for kind, info in row["failures"].items():
-            lines.append(f"    {kind}: {info['count']}  e.g. {', '.join(info['examples'][:2])}")
+            note = f"  ({info['archive']})" if info.get("archive") else ""
+            lines.append(f"    {kind}: {info['count']}  e.g. {', '.join(info['examples'][:2])}{note}")
     return "\n".join(lines) + "\n"
 
 
 REPORT_FIELDS = ("id", "source_name", "site", "published", "regions", "publisher_region", "url", "title",
                  "warc_filename", "warc_offset", "duplicate_of")
 SKIPPED_SEEN_KEYS = ("harvest/skipped_seen", "dedup/seen_skipped")  # article links the spiders / the seen middleware skip
+
+
+_PUBLISHED = re.compile(rb'"published":\s*"(\d{4}-\d{2}-\d{2})')
+
+
+def published_days(path: Path) -> dict[str, int]:
+    """Items per publication day over the whole items file (`unknown`: no date), read with a
+    regular expression per line — no JSON parsing, memory flat — for the items-over-time chart."""
+    from crawler.dedup.links import is_relink_line
+
+    days: dict[str, int] = {}
+    if not path.is_file():
+        return days
+    with path.open("rb") as fh:
+        for line in fh:
+            if not line.strip() or is_relink_line(line):
+                continue
+            found = _PUBLISHED.search(line)
+            day = found.group(1).decode() if found else "unknown"
+            days[day] = days.get(day, 0) + 1
+    return days
 
 
 def read_history(out_dir: Path, limit: int = 1000) -> list[dict[str, Any]]:
@@ -185,6 +226,7 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
     from crawler.dedup.links import relinked_since
     from crawler.report import render_html, summarise
     from crawler.report.render import MAX_ARTICLES, MAX_HISTORY
+    from crawler.report.stats import time_series
 
     # reposts of this run relinked after they were counted (their original came later in the run)
     for source, change in relinked_since(out_dir / items_file, items_offset).items():
@@ -200,6 +242,8 @@ def write_run_report(out_dir: Path, *, kind: str, stats: dict[str, Any], failure
 
     charts = summarise(run_stats(report, failures), listed(items_since(out_dir / items_file, items_offset)),
                        cluster_dicts(out_dir), title=f"healthcrawl {kind} · {report['started']}")
+    days = published_days(out_dir / items_file)
+    charts["charts"]["items_over_time"] = time_series(days) | {"scope": f"all {sum(days.values())} items of {items_file}"}
     history = [*read_history(out_dir), _history_line(report)]
     successes = last_successes(history)
     for name, row in charts["sources"].items():

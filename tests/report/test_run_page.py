@@ -65,6 +65,11 @@ def test_a_week_of_runs(tmp_path: Path) -> None:
     assert [b.get("fill") for b in bars] == ["#4c9a6a", "#b03a3a", "#d08a2a"]  # exit 0, 1, 3
     assert len(Path(out / "runs.jsonl").read_text(encoding="utf-8").splitlines()) == 3
 
+    # items over time: the whole collection (six items, 2025-04-01 … 06), one column per day
+    (series,) = doc.xpath('//*[@data-chart="items_over_time"]')
+    assert [float(b.get("data-value")) for b in series.xpath('.//*[@class="bar"]')] == [1.0] * 6
+    assert "all 6 items of items.jsonl" in doc.xpath("string(//section[.//*[@data-chart='items_over_time']]/h2)")
+
     links = doc.xpath('//table[@class="articles"]//tr[td]')
     assert len(links) == 3  # this run's new articles only
     live = [a.get("href") for a in doc.xpath('//table[@class="articles"]//a[@class="live"]')]

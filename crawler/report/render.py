@@ -161,6 +161,23 @@ def _over_time(series: Mapping[str, Any]) -> str:
                                  tick_labels=ticks, unit=" items") + note)
 
 
+def _failures(charts: Mapping[str, Any]) -> str:
+    failures = charts["failures_by_kind"]
+    fail_rows = [(f["kind"], float(f["count"])) for f in failures]
+    examples = "".join(
+        f"<tr><td>{escape(f['kind'])}</td><td>{f['count']}</td>"
+        f"<td class=\"url\">{'<br>'.join(escape(u) for u in f['examples'])}</td></tr>"
+        for f in failures
+    )
+    return (
+        _section(
+            "Failures by kind",
+            bar_chart("failures_by_kind", _capped(fail_rows), caption="Failures by kind", colour="#b03a3a")
+            + f'<table class="failures"><tr><th>kind</th><th>count</th><th>example URLs</th></tr>{examples}</table>',
+        )
+    )
+
+
 def render_html(summary: Mapping[str, Any], *, root: str = "") -> str:
     """The report page for a summary made by `stats.summarise` (plus, from a run, `run`,
     `history`, `new_articles`); `root` is the output folder relative to the page (links to
@@ -172,7 +189,7 @@ def render_html(summary: Mapping[str, Any], *, root: str = "") -> str:
         for key, label in _TOTAL_LABELS
     )
     sections = [_status(summary.get("run")), _section("Totals", f'<div class="totals">{total_html}</div>'),
-                _section("Sources", _source_table(summary)), _articles(summary, root),
+                _section("Sources", _source_table(summary)), _failures(charts), _articles(summary, root),
                 _over_time(charts["items_over_time"]), _history(summary)]
     for key, heading, colour in (
         ("items_per_source", "Items per source", "#3b6ea5"),
@@ -195,20 +212,6 @@ def render_html(summary: Mapping[str, Any], *, root: str = "") -> str:
         )
     )
 
-    failures = charts["failures_by_kind"]
-    fail_rows = [(f["kind"], float(f["count"])) for f in failures]
-    examples = "".join(
-        f"<tr><td>{escape(f['kind'])}</td><td>{f['count']}</td>"
-        f"<td class=\"url\">{'<br>'.join(escape(u) for u in f['examples'])}</td></tr>"
-        for f in failures
-    )
-    sections.append(
-        _section(
-            "Failures by kind",
-            bar_chart("failures_by_kind", _capped(fail_rows), caption="Failures by kind", colour="#b03a3a")
-            + f'<table class="failures"><tr><th>kind</th><th>count</th><th>example URLs</th></tr>{examples}</table>',
-        )
-    )
     title = escape(summary["title"])
     started = escape(str(summary.get("started_at") or ""))
     generated = escape(str(summary.get("generated_at") or ""))

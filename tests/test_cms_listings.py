@@ -197,8 +197,9 @@ def test_json_and_xml_listings_never_raise(static_sites: Any, tmp_path: Path) ->
 
 def test_adhoc_crawl_follows_script_only_pagers(tmp_path: Path) -> None:
     """`healthcrawl crawl URL` reads the same pagination: a TRS listing's pages 2 and 3 exist
-    only in its createPageHTML call, a JCMS column's later groups only in dataproxy.jsp."""
-    for n, family in enumerate(("trs", "jcms")):
+    only in its createPageHTML call, a JCMS column's later groups only in dataproxy.jsp, a
+    gkmlpt shell's articles only in its JSON API (read, not xpath'ed)."""
+    for n, family in enumerate(("trs", "jcms", "gkmlpt")):
         with CmsSite(family, host=f"127.0.0.{80 + n}") as site:
             out = tmp_path / family
             proc = run_cli("crawl", site.base_url + site.family.listing, "--out", str(out), "--max-pages", "80",

@@ -105,3 +105,14 @@ def test_rescue_restores_the_container_when_trafilatura_keeps_part_of_it(monkeyp
     monkeypatch.setattr(trafilatura, "extract", lambda tree, **o: PARAGRAPHS[0] + "\n" + PARAGRAPHS[1])
     got = extract_page(feed.encode(), url="http://example.cn/a.html", headers={}, extractor=EX)
     assert got.text.split("\n") == PARAGRAPHS[:2], "an article outside the densest block (a feed) stays"
+
+
+def test_comments_inside_a_paragraph_keep_the_text_around_them() -> None:
+    page = ("<html><head><meta charset=utf-8><title>医共体建设新进展</title></head><body><div class=content>"
+            "<h1>医共体建设新进展</h1><p>记者从县卫生健康局获悉，<!--keyword-->医共体<!--/keyword-->建设持续推进，"
+            "乡镇卫生院服务能力明显提升。<?php echo 1 ?></p><p><!--keyword-->家庭医生<!--/keyword-->签约服务覆盖率"
+            "稳步提高<!-- x -->，重点人群签约率超过八成。</p>" + "".join(f"<p>{p}</p>" for p in PARAGRAPHS[1:4])
+            + "</div></body></html>").encode()
+    lines = extract_page(page, url="http://example.cn/a.html", headers={}, extractor=EX).text.split("\n")
+    assert lines[:2] == ["记者从县卫生健康局获悉，医共体建设持续推进，乡镇卫生院服务能力明显提升。",
+                         "家庭医生签约服务覆盖率稳步提高，重点人群签约率超过八成。"]

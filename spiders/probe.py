@@ -188,8 +188,12 @@ def suggest_article_links(articles: list[str], listings: list[str] | None = None
     if not groups:
         return None
     group = max(groups.values(), key=len)
-    parts = [_segment(list(column)) for column in zip(*group)]
-    varying = next((n for n, column in enumerate(zip(*group)) if len(set(column)) > 1), len(parts) - 1)
+    if len(group) == 1:     # one link: nothing varies, so its digit runs are taken to
+        parts = [re.sub(r"\d+", lambda m: r"\d+", re.escape(seg)) for seg in group[0]]
+        varying = next((n for n, seg in enumerate(group[0]) if re.search(r"\d", seg)), len(parts) - 1)
+    else:
+        parts = [_segment(list(column)) for column in zip(*group)]
+        varying = next((n for n, column in enumerate(zip(*group)) if len(set(column)) > 1), len(parts) - 1)
     paths = ["/".join(g) for g in group]
     listing_paths = [urlsplit(u).path for u in listings or []]
     for candidate in ("/" + "/".join(parts[varying:]) + "$", "/".join(parts) + "$"):

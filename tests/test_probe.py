@@ -139,6 +139,7 @@ def test_suggestion_generalises_dates_and_ids() -> None:
     urls = ["http://h/xwzx/gzdt/202503/t20250304_8861000.html", "http://h/xwzx/gzdt/202412/t20241230_771.html"]
     assert suggest_article_links(urls, ["http://h/xwzx/gzdt/index_1.html"]) == r"/\d{6}/t\d{8}_\d+\.html$"
     assert suggest_article_links([], []) is None
+    assert suggest_article_links(["http://h/news/2025/0304/123.html"]) == r"/\d+/\d+/\d+\.html$"
 
 
 def test_serve_demo_serves_the_cms_fixtures(capsys: pytest.CaptureFixture[str]) -> None:

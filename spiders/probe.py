@@ -188,7 +188,7 @@ def suggest_article_links(articles: list[str], listings: list[str] | None = None
     if not groups:
         return None
     group = max(groups.values(), key=len)
-    if len(group) == 1:     # one link: nothing varies, so its digit runs are taken to
+    if len(group) == 1:     # one link shows nothing varying: take its digit runs as the varying parts
         parts = [re.sub(r"\d+", lambda m: r"\d+", re.escape(seg)) for seg in group[0]]
         varying = next((n for n, seg in enumerate(group[0]) if re.search(r"\d", seg)), len(parts) - 1)
     else:

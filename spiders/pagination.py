@@ -216,7 +216,7 @@ class _Collector:
         self.in_scope = in_scope
         self.found: dict[str, None] = {}
 
-    def add(self, href: str, *, strict: bool = False) -> None:
+    def add(self, href: str) -> None:
         if not _usable(href):
             return
         href = href.strip().replace("\\/", "/")
@@ -231,7 +231,7 @@ class _Collector:
         else:
             path = urlsplit(url).path
             last = path.rsplit("/", 1)[-1]
-            if not ARTICLE_HINT.search(path) or "index" in last or "dataproxy" in last or strict:
+            if not ARTICLE_HINT.search(path) or "index" in last or "dataproxy" in last:
                 return
         self.found.setdefault(url, None)
 

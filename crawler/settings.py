@@ -135,6 +135,8 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.RobotsPolicyMiddleware": 100,
     "crawler.middlewares.auth.AuthorizationScopeMiddleware": 450,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "crawler.middlewares.decoding.ContentDecodingMiddleware": 590,  # an undecodable body: counted, no traceback
     "crawler.middlewares.guard.RedirectGuardMiddleware": 605,
     "crawler.middlewares.capture.CaptureMiddleware": 950,
 }

@@ -38,11 +38,6 @@ class SourceStatsExtension:
     def from_crawler(cls, crawler: Crawler) -> "SourceStatsExtension":
         return cls(crawler)
 
-    def count_failure(self, source: str, kind: str, url: str) -> None:
-        """Count one failure of `kind` for `source` (other components' failures: the capture
-        middleware's `network:<kind>`), keeping the URL as an example."""
-        self._fail(source, kind, url)
-
     def failure(self, source: str, kind: str, url: str) -> None:
         """Count a failure of `kind` for `source` and keep `url` as an example (components that
         see failures this extension's signals do not, e.g. the robots.txt policy, call this)."""

@@ -65,12 +65,11 @@ CONDITIONAL_KINDS = ("listing", "feed", "sitemap")
 
 
 def network_failure_kind(exc: BaseException) -> str:
-    """A short stable key for a download that failed below HTTP: `data-loss` (the body ended
-    before its Content-Length or last chunk), `bad-chunking`, `bad-response` (no parsable status
-    line: garbage, HTTP/0.9), `connection-lost`, `timeout`, `connection-refused`, `dns`, or
-    `other` (the exception's class name follows)."""
-    if isinstance(exc, ResponseDataLossError):
-        return "data-loss"
+    """A short stable key for a download that failed below HTTP: `bad-chunking` (a chunk size
+    that is not a number), `data-loss` (the body ended before its Content-Length or last
+    chunk), `bad-response` (a status line that does not parse: garbage, HTTP/0.9),
+    `connection-lost` (closed before a whole status line and headers arrived), `timeout`,
+    `connection-refused`, `dns`, or `other:<exception class>`."""
     if isinstance(exc, DownloadTimeoutError):
         return "timeout"
     if isinstance(exc, DownloadConnectionRefusedError):
@@ -78,14 +77,14 @@ def network_failure_kind(exc: BaseException) -> str:
     if isinstance(exc, CannotResolveHostError):
         return "dns"
     text = " ".join(_causes(exc))
-    if "Chunked" in text or "chunk" in text.lower():
+    if "MalformedChunked" in text:
         return "bad-chunking"
-    if "ParseError" in text or "BadStatusLine" in text or "wrong number of parts" in text \
-            or "ResponseNeverReceived" in text:
-        return "bad-response"
-    if "DataLoss" in text:
+    if isinstance(exc, ResponseDataLossError) or "DataLoss" in text:
         return "data-loss"
-    if "ConnectionLost" in text or "ConnectionDone" in text or "ResponseFailed" in text:
+    if "ParseError" in text or "BadStatusLine" in text:
+        return "bad-response"
+    if "ConnectionLost" in text or "ConnectionDone" in text or "ResponseFailed" in text \
+            or "ResponseNeverReceived" in text:
         return "connection-lost"
     return f"other:{type(exc).__name__}"
 
@@ -137,6 +136,11 @@ class CaptureMiddleware:
         return cls(crawler)
 
     def process_request(self, request: Request) -> None:
+        if request.meta.get("retry_times", 0) >= request.meta.get("max_retry_times", self.retry_times) \
+                or not self.retry_enabled:
+            # the last attempt: a body cut short arrives (flag `dataloss`) to be archived as
+            # WARC-Truncated and counted, instead of failing with nothing kept
+            request.meta.setdefault("download_fail_on_dataloss", False)
         if not self.conditional or request.meta.get("hc_kind") not in CONDITIONAL_KINDS:
             return None
         state = RunState.of(self.crawler)
@@ -238,7 +242,7 @@ class CaptureMiddleware:
         source = request.meta.get("hc_source", "-")
         extension = self.crawler.get_extension(SourceStatsExtension)
         if extension is not None:
-            extension.count_failure(source, f"network:{kind}", request.url)
+            extension.failure(source, f"network:{kind}", request.url)
         else:
             self.stats.inc_value(f"source/{source}/failures/network:{kind}")
         self.stats.inc_value(f"network/{kind}")

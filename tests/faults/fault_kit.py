@@ -234,3 +234,17 @@ def check_invariants(out: Path, reference: list[dict[str, Any]]) -> list[str]:
             problems.append(f"{item['url']}: pointer is a {record.rec_type} of {record.url} "
                             f"(status {record.http_status}, {len(record.payload)} bytes)")
     return problems
+
+
+def crawl(out: Path, url: str, *extra: str, timeout: float = 120) -> tuple[int, str, str]:
+    """`healthcrawl crawl URL --out OUT` against a local server, fast and quiet."""
+    proc = subprocess.run([sys.executable, "-m", "crawler.runs.cli", "crawl", url, "--out", str(out),
+                           "--allow-private", "--max-pages", "30", "-s", "DOWNLOAD_DELAY=0", *FAST, *extra],
+                          cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def last_report(out: Path) -> dict[str, Any]:
+    reports = sorted((out / "reports").glob("run-*.json"))
+    return json.loads(reports[-1].read_text(encoding="utf-8"))

@@ -153,6 +153,9 @@ EXTENSIONS = {
     "crawler.extensions.source_stats.SourceStatsExtension": 10,
     "crawler.extensions.progress.UnreachableHostLog": 15,
     "crawler.extensions.progress.ProgressExtension": 20,
+    # AutoThrottle that never goes below a source spec's own delay
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.extensions.throttle.SpecAutoThrottle": 0,
 }
 PROGRESS_ENABLED = True
 PROGRESS_INTERVAL = 1.0

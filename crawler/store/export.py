@@ -50,7 +50,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Literal
 
-from itemadapter import ItemAdapter
 from pydantic import BaseModel, ValidationError
 from scrapy.exporters import CsvItemExporter, JsonItemExporter, JsonLinesItemExporter, XmlItemExporter
 
@@ -278,8 +277,8 @@ def plain_item(item: Any, *, nested_as_json: bool) -> dict[str, Any]:
     lists and objects become JSON text (for CSV and XML cells)."""
     if isinstance(item, BaseModel):
         row = item.model_dump(mode="json")
-    else:
-        row = json.loads(json.dumps(ItemAdapter(item).asdict(), ensure_ascii=False,
+    else:  # a dict or a scrapy.Item: both are mappings
+        row = json.loads(json.dumps(dict(item), ensure_ascii=False,
                                     default=lambda v: v.model_dump(mode="json") if isinstance(v, BaseModel) else str(v)))
     if nested_as_json:
         row = {k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else ("" if v is None else v)

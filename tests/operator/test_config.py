@@ -70,3 +70,16 @@ def test_bad_config_is_one_line(tmp_path: Path) -> None:
         assert proc.returncode == 2 and len(lines) == 1 and needle in lines[0] and str(config) in lines[0], proc.stderr
     proc = run_cli("crawl", "http://example.cn/", "--config", str(tmp_path / "none.toml"))
     assert proc.returncode == 2 and "--config" in proc.stderr and "none.toml" in proc.stderr
+
+
+def test_autothrottle_never_loosens_a_stricter_spec(demo_server: Any, tmp_path: Path) -> None:
+    specs = render_specs(demo_server.base_url, tmp_path / "specs")
+    blog = specs / "demo-blog.toml"
+    blog.write_text(blog.read_text(encoding="utf-8").replace("download_delay = 0.0", "download_delay = 1.0"),
+                    encoding="utf-8")
+    proc = run_cli("harvest", "--sources-dir", str(specs), "--sources", "demo-blog", "--out", str(tmp_path / "out"),
+                   "--allow-private", "-s", "AUTOTHROTTLE_ENABLED=1", "-s", "DOWNLOAD_DELAY_JITTER=0",
+                   "-s", "HEALTHCRAWL_CONTACT=mailto:ops@example.org")
+    assert proc.returncode == 0, proc.stderr
+    row = _source(tmp_path / "out")
+    assert row["seconds"] >= 0.95 * (row["pages_fetched"] - 1)  # fast answers did not lower the spec's delay

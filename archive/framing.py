@@ -82,9 +82,19 @@ def is_arc_line(line: bytes) -> bool:
             and b" " not in parts[0][:parts[0].find(b":")])
 
 
+_NOT_EOL = re.compile(rb"[^\r\n]")
+
+
+def _content_start(data: bytes) -> int:
+    """Index of the first byte of ``data`` that is no CR/LF (len(data) if none), without copying."""
+    found = _NOT_EOL.search(data)
+    return found.start() if found else len(data)
+
+
 def starts_record(data: bytes) -> bool:
     """True when ``data`` (after blank lines) begins a WARC or ARC record header."""
-    stripped = data.lstrip(b"\r\n")
+    start = _content_start(data)
+    stripped = data[start:start + PEEK]
     if stripped.startswith(WARC_PREFIX):
         return True
     return bool(stripped) and is_arc_line(stripped.split(b"\n", 1)[0])
@@ -288,7 +298,7 @@ class GzipStream:
                 if self.rpos >= len(self.raw) and not self._raw_more():
                     break
                 first += self._feed(dec)
-                if first.lstrip(b"\r\n"):
+                if _content_start(first) < len(first):
                     break
         except zlib.error as exc:
             # the next member is damaged: stop at the boundary; advance() reports it
@@ -296,7 +306,7 @@ class GzipStream:
             self._damaged_next = GzipDamage(end, f"bad gzip data in the member at offset {end}: {exc}")
             self.dec = None
             return
-        if not first.strip(b"\r\n") and not dec.eof:
+        if _content_start(first) == len(first) and not dec.eof:
             # the file ends before the next member says anything: a cut member; the record
             # before it is complete, advance() reports the cut one
             self.at_boundary = True

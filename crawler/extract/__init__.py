@@ -198,6 +198,7 @@ def _container_lines(index: TextIndex, container: tuple[str, bool] | None, lines
 
 
 RESCUE_MAX_PROSE_MARKS = 3   # trafilatura output with this many sentence marks is prose: kept
+RESCUE_MAX_LINK_SHARE = 0.3  # rescued lines with more link text than this are a feed: not taken
 RESCUE_INSIDE_SHARE = 0.9    # ... unless this share of it lies inside the densest container
 
 
@@ -271,19 +272,29 @@ def _simplify_field(value: str | None, profile: str | None, min_hits: int) -> st
 LINK_LIST_SHARE = 0.5
 
 
-def _reject_link_lists(tree: lxml.html.HtmlElement, index: TextIndex, lines: list[str], url: str) -> None:
-    """A listing, index or navigation page: most of what trafilatura kept is the text of links
-    (headlines pointing at articles). Such a page is no article (reason `link-list`)."""
-    anchors = {index.text_of(a) for a in tree.iter("a")}
-    anchors.discard("")
-    if not anchors:
-        return
+def _linked(anchors: set[str], lines: list[str]) -> tuple[int, int]:
+    """(characters of `lines` that are whole link texts, all characters)."""
     total = linked = 0
     for line in lines:
         key = _WS.sub("", line).lstrip("-•·*#>|").strip()
         total += len(key)
         if key in anchors:
             linked += len(key)
+    return linked, total
+
+
+def _anchors(tree: lxml.html.HtmlElement, index: TextIndex) -> set[str]:
+    anchors = {index.text_of(a) for a in tree.iter("a")}
+    anchors.discard("")
+    return anchors
+
+
+def _reject_link_lists(anchors: set[str], lines: list[str], url: str) -> None:
+    """A listing, index or navigation page: most of what trafilatura kept is the text of links
+    (headlines pointing at articles). Such a page is no article (reason `link-list`)."""
+    if not anchors:
+        return
+    linked, total = _linked(anchors, lines)
     if total and linked / total > LINK_LIST_SHARE:
         raise NotAnArticle("link-list", f"{url}: {linked}/{total} characters of the main text are link texts "
                                         "(a listing or index page)")
@@ -313,10 +324,15 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     text = _trafilatura(layout.tree, url, extractor, len(found.text) if found else 0)
     lines = [ln for ln in text.split("\n") if ln.strip()]
     lines, items = _list_items(lines)
+    anchors = _anchors(tree, index)
     rescued = _rescue_container(lines, found, extractor)
     if rescued is not None:
-        lines = rescued
-    _reject_link_lists(tree, index, lines, url)
+        linked, total = _linked(anchors, rescued)
+        if total and linked / total > RESCUE_MAX_LINK_SHARE:
+            rescued = None       # the densest block is a list of links (a feed): no body of this page
+        else:
+            lines = rescued
+    _reject_link_lists(anchors, lines, url)
     if extractor.container_filter and lines and rescued is None:
         lines = _container_lines(index, container, lines)
     if meta.disclosure:                  # the notice is the text, its metadata table the fields

@@ -116,3 +116,19 @@ def test_comments_inside_a_paragraph_keep_the_text_around_them() -> None:
     lines = extract_page(page, url="http://example.cn/a.html", headers={}, extractor=EX).text.split("\n")
     assert lines[:2] == ["记者从县卫生健康局获悉，医共体建设持续推进，乡镇卫生院服务能力明显提升。",
                          "家庭医生签约服务覆盖率稳步提高，重点人群签约率超过八成。"]
+
+
+def test_rescue_never_takes_a_feed_of_links(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A short notice that trafilatura keeps next to a dense list of linked headlines with
+    summaries: the list is no body of this page."""
+    import trafilatura
+
+    notice = "县卫生健康局关于暂停办理业务的通知：因系统升级，本周六暂停办理"
+    feed = "".join(f"<li><a href='/n/{i}.html'>{p[:24]}</a><p>{p}</p></li>" for i, p in enumerate(PARAGRAPHS))
+    page = (f"<html><body><div class='notice'><p>{notice}</p></div><ul class='feed'>{feed}</ul></body></html>")
+    monkeypatch.setattr(trafilatura, "extract", lambda tree, **o: notice)
+    try:
+        got = extract_page(page.encode(), url="http://example.cn/a.html", headers={}, extractor=Extractor(min_text_chars=20))
+    except NotAnArticle:
+        return
+    assert got.text == notice

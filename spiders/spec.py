@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from spiders.pagination import FAMILIES
 from crawler.exceptions import SpecError
@@ -26,6 +26,26 @@ DEFAULT_SPECS_DIR = Path(__file__).parent / "specs"
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 PAGINATION_FAMILIES = ("auto", *FAMILIES)
 TEMPLATE_RE = re.compile(r"^[^{}\s]*\{[ni]\}[^{}\s]*$")
+DOMAIN_LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def _check_domain(value: str) -> str:
+    """A host name as Scrapy's `allowed_domains` takes it: no scheme, port, path or spaces;
+    DNS labels (IDN written in Unicode is turned into its ASCII form)."""
+    if value != value.strip() or not value or any(c in value for c in "/:@?#* "):
+        raise ValueError("must be a bare host name such as 'wjw.gz.gov.cn' (no scheme, port, path or spaces)")
+    try:
+        host = value.lower().encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise ValueError(f"not a valid host name: {exc}") from None
+    labels = host.split(".")
+    if len(host) > 253 or len(labels) < 2 and host != "localhost" or not all(DOMAIN_LABEL_RE.match(x) for x in labels):
+        raise ValueError("not a valid host name (dot-separated labels of letters, digits and '-')")
+    return host
+
+
+def _within(host: str | None, domains: list[str]) -> bool:
+    return bool(host) and any(host == d or host.endswith("." + d) for d in domains)  # type: ignore[union-attr]
 
 
 def _check_http_url(value: str) -> str:
@@ -50,7 +70,7 @@ def _check_regex(value: str | None) -> str | None:
 
 
 class _Entry(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "3" -> 3, "yes" -> True
     url: str
     article_links: str | None = Field(
         None, description="regex an article URL must match (search); default: any same-site link"
@@ -101,7 +121,7 @@ class FeedEntry(_Entry):
 class Region(BaseModel):
     """Where the publisher is (GB/T 2260 code when known)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "3" -> 3, "yes" -> True
     province: str
     city: str | None = None
     county: str | None = None
@@ -109,7 +129,7 @@ class Region(BaseModel):
 
 
 class Politeness(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "3" -> 3, "yes" -> True
     download_delay: Annotated[float, Field(ge=0, le=600)] = 1.0
     concurrency: Annotated[int, Field(ge=1, le=32)] = 2
 
@@ -117,7 +137,7 @@ class Politeness(BaseModel):
 class SourceSpec(BaseModel):
     """One source: a site (or part of one) and how to find its articles."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)  # no "3" -> 3, "yes" -> True
     name: str
     title: str
     homepage: str
@@ -127,7 +147,7 @@ class SourceSpec(BaseModel):
         False, description="true only for sources whose spec was checked against a live or archived copy"
     )
     notes: str = ""
-    allowed_domains: list[str] = Field(default_factory=list)
+    allowed_domains: list[Annotated[str, AfterValidator(_check_domain)]] = Field(default_factory=list)
     listing: list[ListingEntry] = Field(default_factory=list)
     sitemap: list[SitemapEntry] = Field(default_factory=list)
     feed: list[FeedEntry] = Field(default_factory=list)
@@ -150,6 +170,10 @@ class SourceSpec(BaseModel):
     def _entries(self) -> "SourceSpec":
         if not (self.listing or self.sitemap or self.feed):
             raise ValueError("a source needs at least one [[listing]], [[sitemap]] or [[feed]] entry")
+        if self.allowed_domains:
+            outside = [e.url for e in self.entries() if not _within(urlsplit(e.url).hostname, self.allowed_domains)]
+            if outside:
+                raise ValueError(f"allowed_domains {self.allowed_domains} leave out the entry URL {outside[0]!r}")
         if not self.allowed_domains:
             hosts = {urlsplit(e.url).hostname for e in self.entries()} | {urlsplit(self.homepage).hostname}
             self.allowed_domains = sorted(h for h in hosts if h)

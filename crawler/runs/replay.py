@@ -153,7 +153,7 @@ def run_replay(paths: list[Path], out_dir: Path, *, workers: int | None = None, 
             pool.close()
     seconds = time.monotonic() - t0
     for damage in counts.damaged:
-        counters.fail("replay", "damaged-record", f"{damage.path or damage.filename}@{damage.offset}: {damage.reason}")
+        counters.fail("replay", "damaged-record", f"{damage.where()}: {damage.reason}")
     stats.set_value("finish_reason", "finished")
     stats.set_value("replay/files", counts.files)
     stats.set_value("replay/records", counts.records)
@@ -228,5 +228,5 @@ def summary(stats: CountingStats, counts: ReadCounts, items_path: Path, seconds:
         lines.append(f"{counts.already_stored} captures already stored in {items_path}: not stored again")
     if counts.damaged:
         lines.append(f"{len(counts.damaged)} damaged records skipped:")
-        lines += [f"  {d.path or d.filename} at offset {d.offset}: {d.reason}" for d in counts.damaged[:20]]
+        lines += [f"  {d.where()}: {d.reason}" for d in counts.damaged[:20]]
     return "\n".join(lines)

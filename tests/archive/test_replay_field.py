@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -109,3 +110,19 @@ def test_archive_replay_from_resolves_revisits_by_target_and_date(tmp_path: Path
     assert entry.revisit and entry.digest not in index.by_digest
     found = index.original(read_record_at(entry.path, entry.offset), entry)
     assert found is not None and (found.path.name, found.offset) == ("a.warc.gz", original.offset)
+
+
+def test_damage_inside_a_wacz_is_named_with_its_member(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    import zipfile
+
+    data = bytearray((ARCHIVES / "wget-1.21.3--eval-pages.warc.gz").read_bytes())
+    data[len(data) // 2:len(data) // 2 + 16] = bytes(16)
+    wacz = tmp_path / "in.wacz"
+    with zipfile.ZipFile(wacz, "w") as zf:
+        zf.writestr("archive/damaged.warc.gz", bytes(data))
+        zf.write(ARCHIVES / "warcio--example.warc.gz", "archive/good.warc.gz")
+    code = run_replay([wacz], tmp_path / "out")
+    printed = capsys.readouterr().out
+    assert code == 1
+    assert re.search(r"in\.wacz!archive/damaged\.warc\.gz at offset \d+: bad gzip", printed), printed
+    assert len(_items(tmp_path / "out")) >= 10  # the rest of both members is replayed

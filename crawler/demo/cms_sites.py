@@ -82,6 +82,12 @@ def _write_articles(fam: Family, stories: list[Story], site: str, path_of: Calla
     return paths
 
 
+def _add_listing(fam: Family, path: str, page: str, ctype: str = HTML_UTF8) -> None:
+    """One more listing page, in the family's encoding; the harvest must request it."""
+    fam.pages[path] = (ctype, page.encode("gbk", "replace") if ctype == HTML_GBK else page.encode("utf-8"))
+    fam.listing_pages.append(path)
+
+
 def _when(story: Story, n: int) -> datetime:
     return story.published.replace(minute=(story.published.minute + n) % 60)
 
@@ -230,8 +236,7 @@ def _trs(six: bool) -> Family:
 </script>
 </div>
 <div class="footer">版权所有：{site}</div></body></html>"""
-        fam.pages[folder + file] = (HTML_UTF8, page.encode("utf-8"))
-        fam.listing_pages.append(folder + file)
+        _add_listing(fam, folder + file, page)
     fam.articles = paths
     return fam
 
@@ -344,8 +349,7 @@ def _dede() -> Family:
 <div class="dede_pages"><ul class="pagelist">
 {"".join(items)}
 </ul></div></body></html>"""
-        fam.pages[file] = (HTML_GBK, page.encode("gbk", "replace"))
-        fam.listing_pages.append(file)
+        _add_listing(fam, file, page, HTML_GBK)
     fam.articles = paths
     return fam
 
@@ -375,8 +379,7 @@ def _empire() -> Family:
 <div class="list_page"><a title="Total record">&nbsp;<b>{len(paths)}</b> </a>&nbsp;&nbsp;{numbers}{nxt}</div>
 <script src="/e/public/onclick/?enews=doclass&classid=2"></script>
 <div class="footer"><img src="/d/file/p/2024/logo.png" alt=""></div></body></html>"""
-        fam.pages[file] = (HTML_UTF8, page.encode("utf-8"))
-        fam.listing_pages.append(file)
+        _add_listing(fam, file, page)
     fam.articles = paths
     return fam
 
@@ -455,8 +458,7 @@ def _blog(hexo: bool) -> Family:
 {posts}
 {nav}
 </main></body></html>"""
-        fam.pages[file] = (HTML_UTF8, page.encode("utf-8"))
-        fam.listing_pages.append(file)
+        _add_listing(fam, file, page)
     fam.articles = paths
     return fam
 

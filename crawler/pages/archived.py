@@ -72,7 +72,9 @@ def page_from_record(record: ArchivedRecord, payload_record: ArchivedRecord, sou
     headers.pop("content-encoding", None)
     return CapturedPage(
         url=record.url or "",
-        status=record.http_status or payload_record.http_status or 0,
+        # a server-not-modified revisit says 304: the page is its original's
+        status=(payload_record.http_status if record.http_status == 304 else record.http_status)
+        or payload_record.http_status or 0,
         headers=headers,
         body=payload_record.payload,
         fetched_at=fetched_at(record.date),

@@ -6,7 +6,8 @@ reads the page's own pagination (rel=next, next labels and classes, numbered lin
 `page=`/`total`) and its article links (anchors, script text, CDATA records, JSON string
 values) matching the entry's `article_links` regex (any same-site link that looks like an
 article when the spec gives none). The entry's `pagination` field names a family or a URL
-template instead of detection; `next_page_xpath`, when given, is tried first.
+template instead of detection; `next_page_xpath`, when given, is tried first. The source's
+`cutoff_days` skips an article whose listing row prints an older date.
 
 Pagination follows one next page at a time, up to `max_pages` pages per entry whatever the
 scheme, never requests a listing URL twice in a run, and stops early, in harvest mode, on a
@@ -119,7 +120,7 @@ class ListingMixin(SourceSpider):
             if self.is_seen(url):
                 self.crawler.stats.inc_value("harvest/skipped_seen")
                 continue
-            request = self.article_request(spec, url)
+            request = self.article_request(spec, url, date=listing.dates.get(url))   # cutoff_days
             if request is not None:
                 new += 1
                 yield request

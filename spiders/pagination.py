@@ -37,16 +37,20 @@ the template):
 Article links: same-site links matching `article_links` (any link that looks like an article
 when none is given) from `<a>`/`<area>` hrefs, from script text (`document.write`, CDATA
 records, quoted URLs) and from JSON string values; listing pages are never article links.
+`Listing.dates` holds the date a listing prints for an article (the YYYY-MM-DD / 年月日 in the
+link's row, a JSON record's `created_at`-like field or timestamp) for `cutoff_days`.
 Nothing here reads settings; the spider passes `max_pages` and the scope.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
@@ -80,6 +84,8 @@ NUMBER_TEXT = re.compile(r"^(?:第\s*)?(\d{1,4})(?:\s*页)?$")
 TOTAL_PAGES_TEXT = re.compile(r"共\s*(?:<[^>]+>\s*)*(\d{1,5})\s*(?:<[^>]+>\s*)*页")
 SCRIPT_HREF = re.compile(r"""href\s*=\s*\\?["']([^"'\\<>\s]+)\\?["']""", re.I)
 SCRIPT_URL = re.compile(r"""["']((?:https?:)?//[^"'\s<>]+|/[^"'\s<>]*\.s?html?|[\w.-]+(?:/[\w.-]+)*\.s?html?)["']""")
+DATE_TEXT = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})(?!\d)")
+DATE_KEY = re.compile(r"date|time|created|publish|pub|release|_at$", re.I)
 CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 CREATE_PAGE = re.compile(r"createPageHTML\s*\(([^()]*)\)")
 JS_VAR = re.compile(r"\bvar\s+(\w+)\s*=\s*(\d+)")
@@ -120,6 +126,7 @@ class Listing:
     total_pages: int | None = None
     kind: str = "html"                 # html, json, xml
     page_size: int | None = None       # articles a full page holds (JSON listings), for the next call
+    dates: dict[str, str] = field(default_factory=dict)  # article → the date its listing row prints (YYYY-MM-DD)
     problems: list[str] = field(default_factory=list)
 
 
@@ -215,11 +222,13 @@ class _Collector:
         self.pattern = pattern
         self.in_scope = in_scope
         self.found: dict[str, None] = {}
+        self.dates: dict[str, str] = {}
 
-    def add(self, href: str) -> None:
+    def add(self, href: str | None, date: Callable[[], str | None] | None = None) -> None:
+        """Keep `href` when it is an article link; `date()` says when the listing dates it."""
         if not _usable(href):
             return
-        href = href.strip().replace("\\/", "/")
+        href = href.strip().replace("\\/", "/")  # type: ignore[union-attr]
         url = urljoin(self.base, href).split("#", 1)[0]
         if not url.startswith(("http://", "https://")) or url == self.base:
             return
@@ -234,14 +243,66 @@ class _Collector:
             if not ARTICLE_HINT.search(path) or "index" in last or "dataproxy" in last:
                 return
         self.found.setdefault(url, None)
+        if date is not None and url not in self.dates:
+            when = date()
+            if when:
+                self.dates[url] = when
+
+    def add_anchors(self, root: Any) -> None:
+        """Every `<a>`/`<area>` under `root`, dated by the row (li, tr, dd …) it sits in."""
+        for a in root.iter("a", "area"):
+            self.add(a.get("href"), partial(_row_date, a))
 
     def add_html(self, fragment: str) -> None:
-        for href in Selector(text=fragment, type="html").xpath("//a/@href | //area/@href").getall():
-            self.add(href)
+        self.add_anchors(Selector(text=fragment, type="html").root)
 
     def urls(self, exclude: Iterable[str] = ()) -> list[str]:
         drop = set(exclude)
         return [u for u in self.found if u not in drop]
+
+
+def _iso_date(found: re.Match[str]) -> str | None:
+    year, month, day = (int(g) for g in found.groups()[:3])
+    if not (1990 <= year <= 2100 and 1 <= month <= 12 and 1 <= day <= 31):
+        return None
+    return f"{year:04d}-{month:02d}-{day:02d}"
+
+
+def _row_date(a: Any) -> str | None:
+    """The date printed in the listing row of link `a` (its own text, then up to three
+    enclosing elements of at most 300 characters), as YYYY-MM-DD."""
+    node = a
+    for _ in range(4):
+        if node is None:
+            return None
+        text = _text(node) if node is not a else (_text(a) + " " + (a.get("title") or ""))
+        if len(text) > 300:
+            return None
+        found = DATE_TEXT.search(text)
+        if found:
+            return _iso_date(found)
+        node = node.getparent()
+    return None
+
+
+def _value_date(value: Any) -> str | None:
+    if isinstance(value, str):
+        found = DATE_TEXT.search(value)
+        return _iso_date(found) if found else None
+    if isinstance(value, int) and not isinstance(value, bool) and 10 ** 9 <= value < 10 ** 13:
+        stamp = dt.datetime.fromtimestamp(value / (1000 if value >= 10 ** 12 else 1), dt.timezone(dt.timedelta(hours=8)))
+        return stamp.strftime("%Y-%m-%d")
+    return None
+
+
+def _object_date(data: dict[str, Any]) -> str | None:
+    """A JSON listing record's date: its first date-named field with a date or a timestamp."""
+    for key, value in data.items():
+        if DATE_KEY.search(key):
+            when = _value_date(value)
+            if when:
+                return when
+    return None
 
 
 # ── the schemes ──────────────────────────────────────────────────────────────────────────────
@@ -455,16 +516,18 @@ def _gkmlpt_html(url: str, text: str, out: Listing, entry_url: str | None = None
     return True
 
 
-def _walk_strings(data: Any) -> Iterable[tuple[str, str]]:
-    stack = [("", data)]
+def _walk_strings(data: Any) -> Iterable[tuple[str, str, dict[str, Any] | None]]:
+    """Every string value of a JSON document, in document order, with its key and the object
+    holding it."""
+    stack: list[tuple[str, Any, dict[str, Any] | None]] = [("", data, None)]
     while stack:
-        key, value = stack.pop(0)
+        key, value, owner = stack.pop(0)
         if isinstance(value, dict):
-            stack.extend(value.items())
+            stack[:0] = [(k, v, value) for k, v in value.items()]
         elif isinstance(value, list):
-            stack.extend((key, v) for v in value)
+            stack[:0] = [(key, v, owner) for v in value]
         elif isinstance(value, str):
-            yield key, value
+            yield key, value, owner
 
 
 def _find_number(data: Any, keys: tuple[str, ...], depth: int = 3) -> int | None:
@@ -493,10 +556,10 @@ def _json(url: str, text: str, collect: _Collector, out: Listing, page_size: int
     except ValueError as exc:
         out.problems.append(f"{url}: not valid JSON ({exc})")
         return
-    for key, value in _walk_strings(data):
+    for key, value, owner in _walk_strings(data):
         value = value.strip()
         if value.startswith(("http://", "https://", "/")) or (value and key.lower().endswith(LINK_KEYS)):
-            collect.add(value)
+            collect.add(value, partial(_object_date, owner) if owner is not None else None)
         elif "<a " in value.lower():
             collect.add_html(value)
     count = len(collect.found)
@@ -726,8 +789,7 @@ def discover(url: str, text: str, *, content_type: str | None = None,
         scripts = _scripts(sel)
         if not scripts_only:
             out.family = detect_family(url, text)
-            for href in sel.xpath("//a/@href | //area/@href").getall():
-                collect.add(href)
+            collect.add_anchors(sel.root)
         for script in scripts:
             for href in SCRIPT_HREF.findall(script):
                 collect.add(href)
@@ -778,4 +840,5 @@ def discover(url: str, text: str, *, content_type: str | None = None,
     if out.next_url is None and out.pages and out.scheme not in ("rel-next", "next-label", "page-numbers", "none"):
         out.next_url = out.pages[0]     # an ordered page list (script pagers, proxies, APIs, templates)
     out.articles = collect.urls(exclude=[*out.pages, *seen])
+    out.dates = {u: collect.dates[u] for u in out.articles if u in collect.dates}
     return out

@@ -6,6 +6,7 @@ the way a Scrapy user runs them (`scrapy crawl listing`)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -252,3 +253,36 @@ def test_new_article_on_page_one_pages_on_until_nothing_new(tmp_path: Path) -> N
         assert sorted(site.requests) == sorted([fam.listing, "/xwzx/gzdt/index_1.html", new])
         assert site.not_modified == ["/xwzx/gzdt/index_1.html"]
         assert [i["url"].removeprefix(site.base_url) for i in read_items(tmp_path / "2.jsonl")] == [new]
+
+
+def test_cutoff_days_skips_articles_the_listing_dates_older(tmp_path: Path) -> None:
+    """A source's cutoff_days applies to the date each TRS listing row prints: older
+    articles are not requested (`harvest/skipped_cutoff`)."""
+    import datetime as dt
+
+    with CmsSite("trs", host="127.0.0.92") as site:
+        fam = site.family
+        _, page1 = fam.pages[fam.listing]
+        days = sorted({d for d in re.findall(r"<span>(\d{4}-\d{2}-\d{2})</span>", "".join(
+            fam.pages[p][1].decode("utf-8") for p in fam.listing_pages))})
+        assert len(days) >= 4
+        threshold = dt.date.fromisoformat(days[len(days) // 2])        # keep the newer half
+        cutoff = (dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date() - threshold).days
+        specs = tmp_path / "specs"
+        specs.mkdir()
+        (specs / "cms-trs.toml").write_text(SPEC.format(family="trs", base=site.base_url, listing=fam.listing,
+                                                        links=fam.article_links, max_pages=10)
+                                            .replace('region = {', f"cutoff_days = {cutoff}\nregion = {{"),
+                                            encoding="utf-8")
+        proc = crawl(specs, tmp_path / "out", tmp_path / "items.jsonl")
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        fetched = {r for r in site.requests if r in set(fam.articles)}
+        row_date = {}
+        for p in fam.listing_pages:
+            for href, day in re.findall(r'<a href="\./([^"]+)"[^>]*>[^<]*</a><span>([\d-]+)</span>',
+                                        fam.pages[p][1].decode("utf-8")):
+                row_date["/xwzx/gzdt/" + href] = dt.date.fromisoformat(day)
+        expected = {p for p, day in row_date.items() if day > threshold}
+        assert expected and fetched >= expected
+        assert not {p for p in fetched if row_date[p] < threshold}
+        assert len(fetched) < len(fam.articles)

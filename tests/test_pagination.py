@@ -5,6 +5,7 @@ walks them, and the schemes one by one on small pages."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from w3lib.encoding import html_to_unicode
@@ -326,3 +327,17 @@ def test_real_pages_numbers_that_are_no_pager(name: str, url: str) -> None:
     _, text = html_to_unicode(None, (REPO.parent / f"shared/eval/pages/{name}.html").read_bytes())
     res = discover(url, text)
     assert res.next_url is None and res.scheme == "none" and res.family != "trs", (res.scheme, res.next_url)
+
+
+@pytest.mark.parametrize("family", ["trs", "jcms", "dede", "gkmlpt"])
+def test_listing_rows_date_their_articles(family: str) -> None:
+    """The date a listing prints next to each link (TRS/JCMS/DedeCMS rows, gkmlpt's
+    created_at) is the article's publication day."""
+    with CmsSite(family) as site:
+        _, _, results = walk(site, site.family.article_links)
+    dated = {u: d for r in results for u, d in r.dates.items()}
+    assert len(dated) == len(site.family.articles)
+    for path, page in ((p, site.family.pages[p]) for p in site.family.articles):
+        _, text = html_to_unicode(*page)
+        assert dated[site.base_url + path] in text                 # the article page shows that day
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dated.values())

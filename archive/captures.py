@@ -32,6 +32,7 @@ small location tuple per response/revisit read (not the records). Nothing here r
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -119,6 +120,7 @@ class CaptureReader:
         self.damaged: list[DamagedRecord] = []
         self.files = 0
         self.records = 0
+        self.repeated = 0  # captures met again (same record in another copy of a file), yielded once
         self._paths: list[tuple[Path, str | None]] = []
         self._file_no: dict[tuple[Path, str | None], int] = {}
         self.by_id: dict[str, Where] = {}
@@ -211,8 +213,15 @@ class CaptureReader:
     def captures(self, paths: Iterable[Path]) -> Iterator[Capture]:
         """Every capture of ``paths`` (see the module docstring); revisits waiting for an
         original come after the last file. A capture whose ``WARC-Date`` is no date is
-        reported (``bad WARC-Date``) instead: it has no fetch time to give its item."""
+        reported (``bad WARC-Date``) instead: it has no fetch time to give its item. A capture
+        met again (the same record in a copy of a file) is yielded once (``repeated`` counts)."""
+        seen: set[bytes] = set()  # 16-byte digests of capture keys: ~60 bytes a capture
         for capture in self._captures(paths):
+            key = hashlib.blake2b(capture.key.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            if key in seen:  # the same record in a copy of a file: one capture
+                self.repeated += 1
+                continue
+            seen.add(key)
             try:
                 iso_date_to_datetime(capture.record.date)
             except (ValueError, TypeError):

@@ -190,3 +190,13 @@ def test_cut_between_out_of_order_metadata_keeps_the_earlier_capture(tmp_path: P
     assert [(c.record.url, c.fields.get("n")) for c in caps] == [
         (URL.format(1), 1), (URL.format(0), 0), (URL.format(3), 3), (URL.format(2), None)]
     assert caps[-1].fields == {"source_name": "s"} and caps[-1].payload.payload == HTML
+
+
+def test_copies_of_a_file_give_each_capture_once(tmp_path: Path) -> None:
+    path, _ = own_file(tmp_path / "w")
+    copy = tmp_path / "copy.warc.gz"
+    copy.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])  # a cut copy: its tail is replayed
+    reader = CaptureReader()
+    caps = list(reader.captures([path, copy]))
+    assert [c.fields["n"] for c in caps] == [1, 0, 3, 2]
+    assert reader.repeated >= 2

@@ -63,7 +63,7 @@ def test_replay_items_are_what_extract_gives(field: Path, tmp_path: Path, capsys
         expected += 1
         item = by_capture[(record.filename, record.offset, record.url, fetched_at(record.date))]
         assert (item["title"], item["text"]) == (result.title, result.text), record.url
-    assert expected == len(items) >= 20
+    assert expected == len(items) >= 15  # warcio's example files share records: each capture once
 
 
 def test_replay_twice_into_one_out_stores_each_item_once(field: Path, tmp_path: Path,

@@ -49,6 +49,7 @@ CAUSES = {
     "Error": None,  # too generic (OpenSSL.SSL.Error is matched by module below)
 }
 _URL = re.compile(r"https?://[^\s<>()\"']+")
+_NAMED = re.compile(r"\b(" + "|".join(sorted((n for n, c in CAUSES.items() if c), key=len, reverse=True)) + r")\b")
 _MARKERS = tuple(name for name, cause in CAUSES.items() if cause) + (
     "unreachable", "DNS lookup failed", "Connection was refused", "took longer than", "Connection to the other side")
 
@@ -107,12 +108,20 @@ class UnreachableFilter(logging.Filter):
             return True
         urls = _URL.findall(message)
         hosts = [urlsplit(u).netloc for u in urls]
-        if cause is None:
-            # a follow-up about a host already reported (e.g. "robots.txt … unreachable (…)")
-            return not any(h in self.reported for h in hosts) or not any(m in message for m in _MARKERS)
         if not hosts:
             return True
         host = hosts[0]
+        if cause is None:
+            named = _NAMED.search(message)  # the robots policy's line names the exception class
+            if named is None or host in self.reported:
+                # a follow-up about a host already reported, or nothing about reaching a host
+                return host not in self.reported or not any(m in message for m in _MARKERS)
+            self.reported[host] = CAUSES[named.group(1)] or "unreachable"
+            record.msg, record.args = "%s unreachable: %s (%s)", (host, self.reported[host], message)
+            return True
+        if record.name == "scrapy.downloadermiddlewares.robotstxt" or (
+                record.name.startswith("scrapy.") and urlsplit(urls[0]).path == "/robots.txt"):
+            return False  # the robots policy middleware reports it, with what it means for the host
         if host in self.reported:
             return False
         self.reported[host] = cause

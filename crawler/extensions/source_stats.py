@@ -15,6 +15,8 @@ from twisted.python.failure import Failure
 
 from crawler.items import Article
 
+# an ad-hoc crawl offers every page to extraction: an index page is no failure there
+INDEX_REASONS = frozenset({"link-list", "no-main-text"})
 MAX_EXAMPLES = 200  # failing URLs kept per source and kind for the report
 
 
@@ -81,8 +83,8 @@ class SourceStatsExtension:
             self.stats.inc_value(f"source/{source}/filtered")
         elif key == "store-error":
             self._fail(source, key, getattr(item, "url", "?"))
-        elif getattr(spider, "adhoc", False):  # an ad-hoc crawl offers every page: index pages are no failure
-            self.stats.inc_value(f"source/{source}/not_articles")
+        elif key in INDEX_REASONS and getattr(spider, "adhoc", False):
+            self.stats.inc_value(f"source/{source}/not_articles")  # an ad-hoc crawl offers every page
         else:
             self._fail(source, f"extract:{key}", getattr(item, "url", "?"))
 

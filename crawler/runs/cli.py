@@ -222,8 +222,6 @@ def _configure(args: argparse.Namespace) -> None:
         return
     config = find_config(args.config, args.out or args.default_out)
     args.out = args.out or config.out or args.default_out
-    if args.out.exists() and not args.out.is_dir():
-        raise UsageError(f"healthcrawl {args.command}: output folder {args.out} is a file, not a folder")
     args.config_settings = config.settings
     if getattr(args, "sources_dir", "absent") is None and "SOURCES_DIR" in config.settings:
         args.sources_dir = Path(config.settings["SOURCES_DIR"])

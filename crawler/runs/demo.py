@@ -65,6 +65,11 @@ def run_demo(out: Path, *, overrides: dict[str, Any] | None = None, generation: 
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
     }
     settings.update(overrides or {})
+    from crawler.runs.harvest import EXIT_USAGE, _usable_output
+
+    problem = _usable_output(out)
+    if problem is not None:
+        return RunOutcome(EXIT_USAGE, summary=problem)
     try:
         with output_lock(out):
             try:

@@ -42,8 +42,6 @@ def _one_line(proc: subprocess.CompletedProcess[str], code: int = 2) -> str:
     (["harvest", "-L", "LOUD"], "invalid choice: 'LOUD'"),
     (["export", "--format", "csv", str(PAGE), "--out", str(REPO)], "is a folder; give the file to write"),
     (["export", "--format", "csv", str(PAGE), "--out", f"{PAGE}/x.csv"], f"cannot write {PAGE}/x.csv"),
-    (["demo", "--out", str(PAGE)], f"output folder {PAGE} is a file"),
-    (["crawl", "http://example.cn/", "--out", str(PAGE)], f"output folder {PAGE} is a file"),
     (["status", "/missing"], "no such folder: /missing"),
 ])
 def test_misuse_is_one_line_and_exit_2(args: list[str], needle: str) -> None:
@@ -67,6 +65,13 @@ def test_redis_url_without_the_redis_extra(tmp_path: Path, command: list[str]) -
     line = _one_line(proc)
     assert "--redis-url needs the [redis] extra" in line and "pip install 'healthcrawl[redis]'" in line
     assert not (tmp_path / "out" / "items.jsonl").exists()
+
+
+@pytest.mark.parametrize("command", [["demo"], ["crawl", "http://example.cn/"], ["harvest"]])
+def test_output_folder_that_is_a_file(command: list[str]) -> None:
+    proc = run_cli(*command, "--out", str(PAGE))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert proc.stdout.strip() == f"healthcrawl: output folder {PAGE} is a file, not a folder"  # as a harvest says it
 
 
 def test_serve_demo_on_a_taken_port() -> None:

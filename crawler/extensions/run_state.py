@@ -48,6 +48,16 @@ logger = logging.getLogger(__name__)
 SQLITE_FILES = ("seen.sqlite", "dedup.sqlite", "captures.sqlite")   # the folder's SQLite state
 
 
+class StorageFailed(Exception):
+    """A store of the output folder could not be opened or written; it was reported once by
+    `RunState.storage_failed` (the message is that line) and the run is stopping."""
+
+
+def sqlite_failure(exc: BaseException) -> bool:
+    """An SQLite error, or a ValueError raised for one (the dedup stores wrap them)."""
+    return isinstance(exc, sqlite3.Error) or isinstance(exc, ValueError) and isinstance(exc.__cause__, sqlite3.Error)
+
+
 def check_sqlite(path: Path) -> str | None:
     """None when the SQLite file `path` is missing or sound; else why it is not (SQLite's
     `quick_check`, or the error opening it raised)."""
@@ -248,12 +258,26 @@ class RunState:
         """The URL seen-store (`DEDUP_SEEN_STORE_CLASS`: `seen.sqlite` in the output folder, or
         the crawl's Redis hash), shared with the deduplicator; None when `DEDUP_SEEN_STORE` is off."""
         if self._seen is None and self.settings.getbool("DEDUP_SEEN_STORE"):
-            self._seen = load_object(self.settings["DEDUP_SEEN_STORE_CLASS"]).from_crawler(self.crawler)
+            try:
+                self._seen = load_object(self.settings["DEDUP_SEEN_STORE_CLASS"]).from_crawler(self.crawler)
+            except (sqlite3.Error, ValueError, OSError) as exc:   # disk full at open: one line, exit 1
+                if isinstance(exc, ValueError) and not sqlite_failure(exc):
+                    raise
+                raise StorageFailed(self.storage_failed(self.out_dir / "seen.sqlite", exc)) from None
         return self._seen
 
     def seen_before(self, url: str) -> bool:
-        store = self.seen_store
-        return bool(store is not None and store.has(canonicalize_url(url)))
+        """Is `url` (canonicalised) in the seen-store? A store that cannot be read is reported
+        (`storage_failed`) and the request is ignored."""
+        from scrapy.exceptions import IgnoreRequest
+
+        try:
+            store = self.seen_store
+            return bool(store is not None and store.has(canonicalize_url(url)))
+        except StorageFailed as exc:
+            raise IgnoreRequest(str(exc)) from None
+        except sqlite3.Error as exc:
+            raise IgnoreRequest(self.storage_failed(self.out_dir / "seen.sqlite", exc)) from None
 
     @property
     def dedup(self) -> "Deduplicator":
@@ -262,7 +286,12 @@ class RunState:
         if self._dedup is None:
             from crawler.dedup import DedupSettings, Deduplicator
 
-            index = load_object(self.settings["DEDUP_INDEX_CLASS"]).from_crawler(self.crawler)
+            try:
+                index = load_object(self.settings["DEDUP_INDEX_CLASS"]).from_crawler(self.crawler)
+            except (sqlite3.Error, ValueError, OSError) as exc:   # disk full at open: one line, exit 1
+                if isinstance(exc, ValueError) and not sqlite_failure(exc):
+                    raise
+                raise StorageFailed(self.storage_failed(self.out_dir / "dedup.sqlite", exc)) from None
             self._dedup = Deduplicator(self.out_dir, DedupSettings.from_scrapy(self.settings),
                                        seen_store=self.seen_store, index=index,
                                        items_file=self.settings.get("STORE_ITEMS_FILE"))  # relink records go there

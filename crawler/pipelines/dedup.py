@@ -16,7 +16,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem, NotConfigured
 
-from crawler.extensions.run_state import RunState
+from crawler.extensions.run_state import RunState, StorageFailed, sqlite_failure
 from crawler.items import Article
 
 
@@ -37,7 +37,11 @@ class DedupPipeline:
         state = RunState.of(self.crawler)
         try:
             self.stages.link(item, state.dedup)
-        except sqlite3.Error as exc:  # disk full, I/O error: one line, the run stops (exit 1)
+        except StorageFailed as exc:   # reported once already
+            raise DropItem(f"store-error: {exc}", log_level="DEBUG") from None
+        except (sqlite3.Error, ValueError) as exc:  # disk full, I/O error: one line, the run stops (exit 1)
+            if not sqlite_failure(exc):
+                raise
             raise DropItem(f"store-error: {state.storage_failed(state.out_dir / 'dedup.sqlite', exc)}",
                            log_level="DEBUG") from None
         if self.stages.dropped_as_repost(item):

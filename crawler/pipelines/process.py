@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.extensions.run_state import RunState
+from crawler.extensions.run_state import RunState, StorageFailed
 from crawler.items import Article
 from crawler.pages.process import CapturedPage
 from crawler.pages.provenance import extraction_summary
@@ -129,8 +130,14 @@ class ProcessPagePipeline:
         state = RunState.of(self.crawler)
         if reason == "error":
             logger.error("extraction failed for %s: %s (page archived in %s)", item.url, message, item.warc_filename)
-        if state.seen_store is not None and reason != "http-error":
-            state.seen_store.add(canonicalize_url(item.url), None, item.fetched_at)
+        try:
+            if reason != "http-error" and state.seen_store is not None:
+                state.seen_store.add(canonicalize_url(item.url), None, item.fetched_at)
+        except StorageFailed as exc:   # reported once already
+            raise DropItem(f"store-error: {exc}", log_level="DEBUG") from None
+        except sqlite3.Error as exc:   # disk full: one line, exit 1
+            raise DropItem(f"store-error: {state.storage_failed(state.out_dir / 'seen.sqlite', exc)}",
+                           log_level="DEBUG") from None
         raise DropItem(f"{reason}: no article at {item.url}: {message}")
 
     def _write_metadata(self, page: CapturedPage, result: Result) -> None:

@@ -25,7 +25,7 @@ from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import Article
 from crawler.pages.stages import link_duplicates
-from crawler.extensions.run_state import RunState
+from crawler.extensions.run_state import RunState, StorageFailed
 from crawler.store.jsonl import JsonLinesWriter, StoreError
 from crawler.urls import canonicalize_url
 
@@ -47,7 +47,13 @@ class StorePipeline:
         state = RunState.of(self.crawler)
         path = state.out_dir / self.crawler.settings.get("STORE_ITEMS_FILE")
         self.writer = JsonLinesWriter(path)
-        reconciled = reconcile_items(path, state, full="dedup.sqlite" in state.set_aside)
+        try:
+            reconciled = reconcile_items(path, state, full="dedup.sqlite" in state.set_aside)
+        except StorageFailed:   # reported once already; the run is stopping
+            return
+        except sqlite3.Error as exc:
+            state.storage_failed(state.out_dir / "seen.sqlite", exc)
+            return
         self.crawler.stats.set_value("store/reconciled", reconciled)
         if reconciled:
             logger.warning("%s: %d stored items were missing from the seen-store or dedup index and were "
@@ -74,12 +80,15 @@ class StorePipeline:
         except StoreError as exc:
             raise DropItem(f"store-error: {state.storage_failed(self.writer.path, exc)}", log_level="DEBUG") from None
         state.stages.stored(item)
-        seen = state.seen_store
+        seen = None
         try:
+            seen = state.seen_store
             if seen is not None:
                 for url in {item.canonical_url, canonicalize_url(item.url)}:
                     seen.add(url, item.id, item.fetched_at)
             self._commit()
+        except StorageFailed as exc:   # reported once already
+            raise DropItem(f"store-error: {exc}", log_level="DEBUG") from None
         except sqlite3.Error as exc:  # the line is written: the next run re-records it (reconcile_items)
             where = getattr(seen, "path", state.out_dir / "seen.sqlite")
             raise DropItem(f"store-error: {state.storage_failed(where, exc)}", log_level="DEBUG") from None

@@ -120,12 +120,19 @@ class SourceSpider(scrapy.Spider):
     def article_request(self, spec: SourceSpec, url: str, *, date: str | None = None) -> scrapy.Request | None:
         if not self.in_scope(spec, url):
             return None
-        if spec.cutoff_days and date:
-            when = parse_feed_date(date)
-            if when and when < dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=spec.cutoff_days):
-                self.crawler.stats.inc_value("harvest/skipped_cutoff")
-                return None
+        if self.past_cutoff(spec, date):
+            self.crawler.stats.inc_value("harvest/skipped_cutoff")
+            return None
         return scrapy.Request(url, callback=self.parse_article, meta=self.spec_meta(spec, "article"))
+
+    @staticmethod
+    def past_cutoff(spec: SourceSpec, date: str | None) -> bool:
+        """True when `date` (a sitemap, feed or listing date) is older than the source's
+        `cutoff_days`."""
+        if not spec.cutoff_days or not date:
+            return False
+        when = parse_feed_date(date)
+        return bool(when and when < dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=spec.cutoff_days))
 
     def in_scope(self, spec: SourceSpec, url: str) -> bool:
         parts = urlsplit(url)

@@ -7,7 +7,8 @@ reads the page's own pagination (rel=next, next labels and classes, numbered lin
 values) matching the entry's `article_links` regex (any same-site link that looks like an
 article when the spec gives none). The entry's `pagination` field names a family or a URL
 template instead of detection; `next_page_xpath`, when given, is tried first. The source's
-`cutoff_days` skips an article whose listing row prints an older date.
+`cutoff_days` skips an article whose listing row prints an older date, and a page whose every
+article is older ends the pagination (listings run newest first).
 
 Pagination follows one next page at a time, up to `max_pages` pages per entry whatever the
 scheme, never requests a listing URL twice in a run, and stops early, in harvest mode, on a
@@ -134,6 +135,9 @@ class ListingMixin(SourceSpider):
         if listing.articles and new == 0 and response.meta.get("hc_validators") is not None:
             self.crawler.stats.inc_value("harvest/pagination_stopped_nothing_new")
             return
+        if listing.articles and all(self.past_cutoff(spec, listing.dates.get(u)) for u in listing.articles):
+            self.crawler.stats.inc_value("harvest/pagination_stopped_cutoff")
+            return  # listings run newest first: every article here is past cutoff_days, so are the next pages'
         if listing.scheme == "template" and not listing.articles:
             return  # a URL template pages on blindly: a page without articles is past the end
         url = listing.next_url

@@ -59,8 +59,10 @@ class Family:
 
 
 def _stories(offset: int, count: int) -> list[Story]:
+    """`count` demo stories from `offset` on, newest first (as every CMS lists them)."""
     usable = [s for s in load_stories() if s.body.strip() and not s.raw and not s.repost_of]
-    return [usable[(offset + i) % len(usable)] for i in range(count)]
+    chosen = [usable[(offset + i) % len(usable)] for i in range(count)]
+    return sorted(chosen, key=lambda s: s.published, reverse=True)
 
 
 def _paragraphs(story: Story, lead: str) -> list[str]:

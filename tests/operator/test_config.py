@@ -83,3 +83,67 @@ def test_autothrottle_never_loosens_a_stricter_spec(demo_server: Any, tmp_path: 
     assert proc.returncode == 0, proc.stderr
     row = _source(tmp_path / "out")
     assert row["seconds"] >= 0.95 * (row["pages_fetched"] - 1)  # fast answers did not lower the spec's delay
+
+
+class _SlowSite:
+    """A listing with eight article links on 127.0.0.1; every answer takes 0.3 s, and the most
+    requests in flight at once are counted."""
+
+    def __init__(self) -> None:
+        import threading
+        import time
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        site = self
+        self.lock = threading.Lock()
+        self.active = self.most = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                with site.lock:
+                    site.active += 1
+                    site.most = max(site.most, site.active)
+                time.sleep(0.3)
+                links = "".join(f'<li><a href="/a/{n}.html">第{n}篇</a></li>' for n in range(8))
+                body = f"<html><body><ul>{links}</ul></body></html>".encode()
+                self.send_response(404 if self.path == "/robots.txt" else 200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+                with site.lock:
+                    site.active -= 1
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_concurrency_cap_bounds_a_spec(tmp_path: Path) -> None:
+    site = _SlowSite()
+    try:
+        specs = tmp_path / "specs"
+        specs.mkdir()
+        (specs / "slow.toml").write_text(
+            f'name = "slow"\ntitle = "slow"\nhomepage = "{site.url}/"\nregion = {{ province = "贵州省", code = "520000" }}\n'
+            f'verified_offline = true\n\n[[listing]]\nurl = "{site.url}/list/index.html"\narticle_links = "/a/\\\\d+\\\\.html$"\n'
+            "max_pages = 1\n\n[politeness]\ndownload_delay = 0.1\nconcurrency = 8\n", encoding="utf-8")
+        # (with a delay of 0, Scrapy 2.19's downloader starts every queued request of a slot at once
+        # whatever its concurrency; with a delay it starts one per delay while a slot is free)
+        common = ["--sources-dir", str(specs), *FIXED, "-s", "AUTOTHROTTLE_ENABLED=0", "-s", "RETRY_TIMES=0",
+                  "-s", "HEALTHCRAWL_CONTACT=mailto:ops@example.org"]
+        run_cli("harvest", "--out", str(tmp_path / "free"), *common)
+        free = site.most
+        site.most = 0
+        run_cli("harvest", "--out", str(tmp_path / "capped"), *common, "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+        assert free > 1 and site.most == 1, (free, site.most)  # the spec's 8 was bounded by the operator's 1
+    finally:
+        site.close()

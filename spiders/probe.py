@@ -236,6 +236,7 @@ def probe_listing(url: str, fetch: Fetch, *, article_links: str | None, paginati
     found: list[str] = []
     results: list[Listing] = []
     next_url: str | None = url
+    stopped = ""
     size = None
     page_no = 0
     while next_url and page_no < max_pages:
@@ -246,9 +247,11 @@ def probe_listing(url: str, fetch: Fetch, *, article_links: str | None, paginati
         except (urllib.error.URLError, OSError, ValueError) as exc:
             why = "not fetched" if isinstance(exc, RobotsDisallowed) else "unreachable"
             print(f"page {page_no}  {next_url}: {why}: {getattr(exc, 'reason', exc)}", file=out)
+            stopped, next_url = f"page {page_no} {why}", None
             break
         if page.status != 200:
             print(f"page {page_no}  {next_url}: HTTP {page.status}", file=out)
+            stopped, next_url = f"page {page_no} answered HTTP {page.status}", None
             break
         listing = discover(page.url, _decode(page), content_type=page.content_type, article_links=article_links,
                            pagination=pagination, entry_url=url, page=page_no, in_scope=in_scope,
@@ -273,7 +276,8 @@ def probe_listing(url: str, fetch: Fetch, *, article_links: str | None, paginati
             break
     known = [p for r in results for p in r.pages if p not in visited]
     print(f"follows  {len(visited)} page(s) (max_pages {max_pages})"
-          + (f"; next would be {next_url}" if next_url else "; no further page"), file=out)
+          + (f"; next would be {next_url}" if next_url else f"; stopped: {stopped}" if stopped else "; no further page"),
+          file=out)
     if known:
         print(f"known    {len(dict.fromkeys(known))} further page(s): " + ", ".join(list(dict.fromkeys(known))[:4])
               + (" …" if len(dict.fromkeys(known)) > 4 else ""), file=out)

@@ -116,7 +116,7 @@ def test_probe_exit_codes(capsys: pytest.CaptureFixture[str], tmp_path: Path) ->
         assert code == 1 and "no article link found" in out
     # port 1 (tcpmux) has no listener here: the connection is refused (a closed test port may be reused)
     code, out, _ = probe(capsys, "http://127.0.0.1:1/xwzx/gzdt/index.html", "--allow-private", "--timeout", "2")
-    assert code == 1 and "unreachable" in out
+    assert code == 1 and "unreachable" in out and "stopped: page 1 unreachable" in out and "next would be" not in out
 
 
 def test_probe_obeys_robots_txt_and_waits_between_requests(capsys: pytest.CaptureFixture[str], static_sites: Any) -> None:

@@ -119,3 +119,21 @@ def test_not_toml_and_unknown_source(tmp_path: Path) -> None:
     write(tmp_path, "ok", GOOD.format(name="ok"))
     with pytest.raises(SpecError, match="unknown source 'nope'"):
         select_specs(load_specs(tmp_path), "nope")
+
+
+@pytest.mark.parametrize(("name", "family"), [
+    ("gz-wjw", "trs"), ("nanming-wjj", "trs"), ("zunyi-wjw", "trs"), ("hunan-wjw", "trs"), ("chenzhou-wjw", "trs"),
+    ("sc-wsjkw", "trs6"), ("zhaoqing-wsjkj", "gkmlpt"),
+])
+def test_starter_article_links_fit_their_family(name: str, family: str) -> None:
+    """A starter spec's article_links matches every article of the fixture imitating the CMS
+    its notes name (crawler.demo.cms_sites) and none of that fixture's listing pages."""
+    import re
+
+    from crawler.demo.cms_sites import build
+
+    spec = load_specs(DEFAULT_SPECS_DIR)[name]
+    fam = build(family)
+    pattern = re.compile(spec.listing[0].article_links or "")
+    assert all(pattern.search("http://h" + a) for a in fam.articles), (name, fam.articles[:2])
+    assert not any(pattern.search("http://h" + p) for p in fam.listing_pages)

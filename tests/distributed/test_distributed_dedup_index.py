@@ -55,7 +55,7 @@ def feed(dedup: Deduplicator, url: str, text: str) -> DedupVerdict:
 
 def redis_dedup(client, tmp_path: Path, settings: DedupSettings | None = None) -> Deduplicator:  # type: ignore[no-untyped-def]
     settings = settings or DedupSettings()
-    from crawler.dedup.redis_seen import RedisSeenStore
+    from crawler.distributed.seen_store import RedisSeenStore
 
     return Deduplicator(tmp_path, settings, seen_store=RedisSeenStore(client, key="healthcrawl:t:seen"),
                         index=RedisDedupIndex(client, PREFIX, settings.index_params()))

@@ -15,7 +15,10 @@
     healthcrawl probe URL_OR_SOURCE              what a listing's pagination and articles look like
 
 demo, crawl and harvest take `--redis-url URL --workers N`: N crawler processes share one crawl
-through Redis (`crawler.distributed`), each writing into OUT/workers/<worker id>/.
+through Redis (`crawler.distributed`), each writing into OUT/workers/<worker id>/; `--config
+FILE` (default OUT/healthcrawl.toml, `crawler.runs.config`), `--wacz [FILE]` (a WACZ of the
+run's WARCs afterwards), `-L LEVEL` and `--logfile FILE`. `healthcrawl --version`.
+A missing extra (`[export]` for parquet, `[redis]` for --redis-url) is named, exit 2.
 
 Exit codes: 0 done (also "skipped" when another run holds the output folder), 1 failures a
 person must look at, 2 bad arguments or bad spec (nothing started), 3 interrupted.

@@ -167,3 +167,37 @@ def test_archived_but_not_stored_items_point_at_responses(site: dict[str, Any], 
     revisits = {r.url for p in (out / "warc").glob("*.warc.gz") if p.name not in before
                 for r in iter_records(p, keep_payload=False) if isinstance(r, ArchivedRecord) and r.rec_type == "revisit"}
     assert refetched & revisits, "the refetched pages were not written as revisits: nothing was tested"
+
+
+def test_seen_store_lost_in_a_folder_of_many_items(site: dict[str, Any], tmp_path: Path) -> None:
+    """600 stored items (more than any tail window) and no seen-store: every one is recorded
+    again before the crawl starts, so none is fetched or stored twice."""
+    out = _copy(site, tmp_path)
+    items = out / "items.jsonl"
+    lines = [line for line in items.read_bytes().split(b"\n") if line and b'"kind":"relink"' not in line]
+    extra = []
+    for n in range(600):
+        item = json.loads(lines[n % len(lines)])
+        item["id"] = f"{n:016x}"
+        item["url"] = item["canonical_url"] = f"http://old.example.cn/archive/{n}.html"
+        extra.append(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+    items.write_bytes(b"".join(line + b"\n" for line in extra) + items.read_bytes())
+    for name in ("seen.sqlite", "dedup.sqlite"):
+        for suffix in ("", "-wal", "-shm"):
+            (out / f"{name}{suffix}").unlink(missing_ok=True)
+    _, stderr = _rerun_many(site, out)
+    db = sqlite3.connect(out / "seen.sqlite")
+    known = {row[0] for row in db.execute("SELECT url FROM seen")}
+    db.close()
+    assert {f"http://old.example.cn/archive/{n}.html" for n in range(600)} <= known
+    assert "recorded again" in stderr
+
+
+def _rerun_many(site: dict[str, Any], out: Path) -> tuple[str, str]:
+    code, stdout, stderr = run(site["specs"], out, "-s", "ARCHIVE_MAX_SIZE=60000")
+    assert code == 0, stdout[-2000:] + stderr[-3000:]
+    assert "Traceback" not in stderr, stderr[-3000:]
+    stored = item_lines(out)
+    ids = [i["id"] for i in stored]
+    assert len(ids) == len(set(ids)) == 600 + len(site["reference"])
+    return stdout, stderr

@@ -12,9 +12,11 @@ fields of our metadata record about it) for every page worth re-extracting:
   metadata records that refer to them (``WARC-Refers-To``, or ``WARC-Concurrent-To``), which is
   the order the crawl processed them. A file that ends early or holds a lost record still gives
   every complete capture before the damage: the HTML 200 responses no metadata record claimed
-  (the last ``PENDING_LIMIT``; their metadata may have been lost) are yielded at the end of the
-  file, as a foreign file's would be, with the source fields (``SOURCE_FIELDS``) of the last
-  claimed page of the same host.
+  written after the last claimed one (the last ``PENDING_LIMIT``; their metadata may have been
+  lost) are yielded at the end of the file, as a foreign file's would be, with the source
+  fields (``SOURCE_FIELDS``) of the last claimed page of the same host. An unclaimed response
+  written *before* a claimed one was never offered to extraction (a listing page, a feed): the
+  process stage writes metadata records in fetch order.
 * **Foreign files**: every HTML 200 response, and every revisit whose original is one, in file
   order.
 * **Revisits** (identical-payload-digest and server-not-modified) are resolved through
@@ -285,6 +287,12 @@ class CaptureReader:
                 if not isinstance(fields, dict) or not target_id:
                     continue
                 target = pending.pop(target_id, None)
+                if target is not None:
+                    # our metadata records follow their captures in fetch order: a response written
+                    # before this one and still unclaimed was never offered to extraction (a listing
+                    # page, robots.txt, a feed), so it is not part of a damaged file's tail
+                    while pending and next(iter(pending.values())).offset < target.offset:
+                        pending.popitem(last=False)
                 if target is None and target_id in self.by_id:
                     target = self._load(self.by_id[target_id])
                 if target is None:

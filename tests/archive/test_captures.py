@@ -178,18 +178,33 @@ def test_own_file_as_whole_file_gzip_and_inside_a_wacz(tmp_path: Path) -> None:
     assert {c.record.member for c in caps} == {"archive/a-foreign.warc.gz", f"archive/{path.name}"}
 
 
-def test_cut_between_out_of_order_metadata_keeps_the_earlier_capture(tmp_path: Path) -> None:
+def test_cut_between_out_of_order_metadata_drops_the_unclaimed_earlier_capture(tmp_path: Path) -> None:
+    """Unclaimed responses written before a claimed one were never offered (listing pages, feeds):
+    the live crawl writes metadata in fetch order. So when metadata was written out of order (3
+    before 2) and the cut falls between the two, capture 2 counts as never offered."""
     path, refs = own_file(tmp_path)
     data = path.read_bytes()
     records = [r for r in iter_records(path) if isinstance(r, ArchivedRecord)]
-    # metadata for 3 is written before metadata for 2: cut just after the first of the two
     meta3 = next(r for r in records if r.rec_type == "metadata" and r.refers_to == refs[3].record_id)
     cut = tmp_path / "cut.warc.gz"
     cut.write_bytes(data[:meta3.offset + meta3.length + 30])
     caps = list(CaptureReader().captures([cut]))
-    assert [(c.record.url, c.fields.get("n")) for c in caps] == [
-        (URL.format(1), 1), (URL.format(0), 0), (URL.format(3), 3), (URL.format(2), None)]
-    assert caps[-1].fields == {"source_name": "s"} and caps[-1].payload.payload == HTML
+    assert [(c.record.url, c.fields.get("n")) for c in caps] == [(URL.format(1), 1), (URL.format(0), 0), (URL.format(3), 3)]
+
+
+def test_damaged_own_file_never_offers_a_listing_fetched_before_an_article(tmp_path: Path) -> None:
+    """The tail of a damaged own file holds only responses after the last claimed capture: a
+    listing page fetched (and never offered) before an article does not become an item."""
+    with WarcWriter(tmp_path / "w", software="healthcrawl/0.1 (Scrapy capture middleware)") as writer:
+        capture(writer, url="https://news.example.cn/list.html")  # a listing: never offered
+        ref, _ = capture(writer, url=URL.format(0))
+        writer.write_metadata(url=URL.format(0), refers_to=ref, fields={"source_name": "s", "n": 0})
+        last, _ = capture(writer, url=URL.format(1))  # its metadata record is lost with the cut
+    path = writer.closed_files[0]
+    cut = tmp_path / "cut.warc.gz"
+    cut.write_bytes(path.read_bytes()[:last.offset + last.length + 400])
+    caps = list(CaptureReader().captures([cut]))
+    assert [(c.record.url, c.fields.get("n")) for c in caps] == [(URL.format(0), 0), (URL.format(1), None)]
 
 
 def test_copies_of_a_file_give_each_capture_once(tmp_path: Path) -> None:

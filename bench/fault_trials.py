@@ -3,7 +3,7 @@ every invariant held afterwards (the harness of tests/faults, more trials than t
 
     .venv/bin/python bench/fault_trials.py --trials 5 [--kinds kill@at-rename,term2@items] [--json OUT]
 
-Kinds are `STOP@MOMENT` (tests/faults/fault_kit.py): STOP is `kill` (SIGKILL), `term` (one
+Kinds are `STOP@MOMENT` (tests/support/faults.py): STOP is `kill` (SIGKILL), `term` (one
 SIGTERM) or `term2` (two, 50 ms apart); MOMENT is `items` (after a random 2..20 items),
 `at-rename`, `indexing` or `report`. `startup` sends SIGTERM once the child catches it (exit 3
 expected) and `disk` runs on a tmpfs of a random 100..420 KiB (root only; exit 1 and one line
@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "tests" / "faults"), str(REPO / "tests")]
+sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
-import fault_kit  # noqa: E402
+import support.faults as fault_kit  # noqa: E402
 
 KINDS = ["kill@items", "kill@at-rename", "kill@indexing", "kill@report", "term@items", "term2@items",
          "term@report", "startup", "disk"]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support import StaticSite
+from support.servers import StaticSite
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from archive_testkit import HTML, capture, split_members
+from support.archives import HTML, capture, split_members
 from warcio.warcwriter import WARCWriter as WarcioWriter
 
 from archive.captures import CaptureReader, is_own_software, warcinfo_software

@@ -9,7 +9,7 @@ import stat
 from pathlib import Path
 
 import pytest
-from archive_testkit import capture
+from support.archives import capture
 
 from archive.cdxj import cdxj_lines_for_file, merge_into_index, surt, write_index
 from archive.writer import WarcWriter

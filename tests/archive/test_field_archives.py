@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from archive_testkit import split_members
+from support.archives import split_members
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator

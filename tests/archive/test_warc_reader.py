@@ -10,7 +10,7 @@ from pathlib import Path
 import brotli
 import pytest
 import zstandard
-from archive_testkit import HTML, capture, split_members
+from support.archives import HTML, capture, split_members
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter as WarcioWriter
 

@@ -9,7 +9,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from archive_testkit import capture, read_records
+from support.archives import capture, read_records
 
 from archive.reader import ArchivedRecord, DamagedRecord, iter_records
 from archive.recovery import recover_open_files
@@ -95,9 +95,9 @@ def test_live_file_is_left_alone(tmp_path: Path) -> None:
 def test_kill_9_mid_crawl(tmp_path: Path, partial: bool) -> None:
     script = textwrap.dedent(f"""
         import os, signal, sys
-        sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parent)!r}]
+        sys.path[:0] = [{str(ROOT)!r}, {str(Path(__file__).parents[1])!r}]
         from archive.writer import WarcWriter
-        from archive_testkit import capture
+        from support.archives import capture
         w = WarcWriter({str(tmp_path)!r}, host_tag="news.example.cn")
         for i in range(4):
             ref, _ = capture(w, url=f"https://news.example.cn/{{i}}.html")

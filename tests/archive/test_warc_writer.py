@@ -12,7 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from archive_testkit import (
+from support.archives import (
     FIXED_DATE,
     HTML,
     SECRET_AUTH,

@@ -19,7 +19,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # distributed_kit
 
 REDIS_BINARY = shutil.which("redis-server")
 
@@ -110,6 +109,6 @@ def redis_db(redis_server: RedisProcess):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 def _no_leftover_workers() -> Iterator[None]:
     yield
-    from distributed_kit import kill_leftovers
+    from support.distributed import kill_leftovers
 
     kill_leftovers()

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributed_kit import families, fetch_counts, items_of, log_text, start_workers, wait, wait_for
+from support.distributed import families, fetch_counts, items_of, log_text, start_workers, wait, wait_for
 
 from crawler.demo.server import DemoServer
 from crawler.runs.demo import render_specs

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from distributed_kit import items_of
+from support.distributed import items_of
 from support import free_port, read_items, run_cli
 
 from crawler.dedup import DedupSettings, Deduplicator

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_kit import check_invariants, item_lines, render, run
+from support.faults import check_invariants, item_lines, render, run
 
 from archive.reader import ArchivedRecord, iter_records
 

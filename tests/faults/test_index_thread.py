@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_kit import cdxj_indexer_lines
+from support.faults import cdxj_indexer_lines
 from scrapy.utils.test import get_crawler
 
 import archive.cdxj

@@ -1,4 +1,4 @@
-"""Network-level failures (net_server): connection closed mid-body, a Content-Length longer
+"""Network-level failures (support.servers.NetFaultServer): connection closed mid-body, a Content-Length longer
 than the body, bad chunking, `Content-Encoding: gzip` on a plain body, HTTP/0.9, garbage.
 Each is counted per source and kind in the run report with its URL as an example; what was
 received is in the WARC (`WARC-Truncated: length` for a body cut short, as sent for a body that
@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fault_kit import crawl, item_lines, last_report
-from net_server import NetFaultServer
+from support.faults import crawl, item_lines, last_report
+from support.servers import NetFaultServer
 
 from archive.reader import ArchivedRecord, iter_records
 

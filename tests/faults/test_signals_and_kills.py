@@ -1,7 +1,7 @@
-"""Stopping a harvest at named moments (fault_kit): SIGKILL at a WARC rename and during
+"""Stopping a harvest at named moments (support.faults): SIGKILL at a WARC rename and during
 indexing, one and two SIGTERMs mid-crawl, a signal during start-up and in the report phase,
 Ctrl-C to the whole process group with extraction workers. After each, a normal run must leave
-the folder as one uninterrupted run would (fault_kit.check_invariants)."""
+the folder as one uninterrupted run would (support.faults.check_invariants)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_kit import catches_sigterm, check_invariants, item_lines, render, run, start, stop_at, wait_until, moment
+from support.faults import catches_sigterm, check_invariants, item_lines, render, run, start, stop_at, wait_until, moment
 
 ROTATE = ["-s", "ARCHIVE_MAX_SIZE=60000"]   # files close (and are indexed) during the crawl
 

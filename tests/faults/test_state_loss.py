@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_kit import cdxj_indexer_lines, check_invariants, item_lines, render, run
+from support.faults import cdxj_indexer_lines, check_invariants, item_lines, render, run
 
 
 @pytest.fixture(scope="module")

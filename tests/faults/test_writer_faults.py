@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fault_kit import cdxj_indexer_lines
+from support.faults import cdxj_indexer_lines
 
 from archive.cdxj import write_index
 from archive.reader import ArchivedRecord, iter_records

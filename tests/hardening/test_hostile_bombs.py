@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hardening_kit import CliResult, crawl, items, run_cli
-from hostile_server import BOMB_SIZE, HostileServer, Reply, article_routes, bomb, index_page
+from support.hardening import CliResult, crawl, items, run_cli
+from support.servers import BOMB_SIZE, HostileServer, Reply, article_routes, bomb, index_page
 
 from spiders.xmlfeeds import FeedError, parse_links
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hardening_kit import run_cli
+from support.hardening import run_cli
 
 GOOD_SPEC = ('name = "{name}"\ntitle = "t"\nhomepage = "https://a.cn/"\nregion = {{ province = "广东省" }}\n'
              '[[listing]]\nurl = "https://a.cn/list/"\n')

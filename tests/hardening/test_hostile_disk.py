@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_kit import crawl, items
-from hostile_server import HostileServer, article_routes, index_page
+from support.hardening import crawl, items
+from support.servers import HostileServer, article_routes, index_page
 
 from archive.reader import ArchivedRecord, iter_records, read_record_at
 from archive.writer import WarcWriter

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_kit import crawl, items, run_report
-from hostile_server import PARAGRAPH, HostileServer, Reply, article_routes, index_page
+from support.hardening import crawl, items, run_report
+from support.servers import PARAGRAPH, HostileServer, Reply, article_routes, index_page
 
 from archive.reader import ArchivedRecord, iter_records
 

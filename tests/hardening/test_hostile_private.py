@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_kit import crawl, items, run_cli
-from hostile_server import HostileServer, article_routes, index_page
+from support.hardening import crawl, items, run_cli
+from support.servers import HostileServer, article_routes, index_page
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.test import get_crawler

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hardening_kit import crawl, items, warc_bytes
-from hostile_server import HostileServer, Reply, article_html, article_routes, index_page
+from support.hardening import crawl, items, warc_bytes
+from support.servers import HostileServer, Reply, article_html, article_routes, index_page
 
 from crawler.middlewares.auth import origin
 

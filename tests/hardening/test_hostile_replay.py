@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hardening_kit import crawl, items, run_cli
-from hostile_server import HostileServer, article_routes, index_page
+from support.hardening import crawl, items, run_cli
+from support.servers import HostileServer, article_routes, index_page
 
 from archive.reader import ArchivedRecord, iter_records
 

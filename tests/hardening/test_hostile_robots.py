@@ -9,8 +9,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from hardening_kit import crawl, items, run_report
-from hostile_server import HostileServer, Reply, article_routes, index_page
+from support.hardening import crawl, items, run_report
+from support.servers import HostileServer, Reply, article_routes, index_page
 
 from crawler.middlewares.robots import cap_robots_body
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hardening_kit import crawl, items, warc_bytes
-from hostile_server import HostileServer, Reply, article_routes
+from support.hardening import crawl, items, warc_bytes
+from support.servers import HostileServer, Reply, article_routes
 from parsel import Selector
 
 from spiders.xmlfeeds import parse_links

@@ -1,6 +1,18 @@
-"""Helpers shared by the test modules: the repository root, running the CLI in a subprocess
-(Scrapy's reactor cannot restart inside one process), free ports, item readers, static sites
-on loopback addresses. Fixtures that use them are in conftest.py."""
+"""The test helpers, one package imported one way (`from support import …`,
+`from support.<module> import …`; `tests/` is on the path through its conftest.py).
+
+Here: the repository root, running the CLI in a subprocess (Scrapy's reactor cannot restart
+inside one process), free ports, item readers, `unavailable` (skip locally, fail under CI).
+Modules:
+
+- `support.servers` — every local test server: static sites on loopback addresses
+  (`StaticSite`), the hostile server (`HostileServer`), and the demo and CMS fixture sites
+  (`DemoServer`, `CmsSite`, from `crawler.demo`);
+- `support.hardening` — running crawls against the hostile server, with peak memory;
+- `support.archives` — writing canned captures with the real writer, splitting gzip members;
+- `support.distributed` — starting and watching Redis worker processes.
+
+Fixtures that use them are in conftest.py files."""
 
 from __future__ import annotations
 
@@ -12,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, timeout: float = 240, env: dict[str, str] | None = None,
@@ -65,50 +77,3 @@ def read_items(path: Path) -> list[dict[str, Any]]:
         return []
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     return list(apply_links(lines, read_relinks([path])))
-
-
-
-class StaticSite:
-    """A tiny static site on 127.0.0.X:port (pages: path -> (content type, bytes)), with a
-    request log. Several of them on different loopback addresses are different hosts."""
-
-    def __init__(self, host: str, pages: dict[str, tuple[str, bytes]]) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        site = self
-        self.pages = dict(pages)
-        self.requests: list[str] = []
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                site.requests.append(self.path)
-                found = site.pages.get(self.path)
-                if found is None:
-                    self.send_response(404)
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                ctype, body = found
-                self.send_response(200)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-

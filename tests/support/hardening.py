@@ -1,6 +1,6 @@
-"""Shared helpers for the hardening tests (a uniquely named module, not a conftest: conftest
-names collide across test folders): run the `healthcrawl` CLI in a subprocess (Scrapy's
-reactor cannot restart in one process) and read what it left in the output folder."""
+"""Helpers for the hardening tests: run the `healthcrawl` CLI in a subprocess with its peak
+memory measured (`run_cli`, `crawl` against `support.servers.HostileServer`) and read what it
+left in the output folder."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+from support import REPO
 
 # Fast, quiet crawls: no politeness delays against the local fixture server.
 FAST = ["-s", "DOWNLOAD_DELAY=0", "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "PROGRESS_ENABLED=False",

@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[2]
+from support import REPO
+
 RUN_SPECIFIC = {"fetched_at", "warc_filename", "warc_offset", "duplicate_of"}
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=0", "-s", "LOG_LEVEL=INFO", "-s", "PROGRESS_ENABLED=False"]
 

@@ -44,6 +44,14 @@ def response_text(response: Response) -> tuple[str, str]:
     return html_to_unicode(ctype, response.body)[1], ctype
 
 
+def html_selector(response: Response, text: str) -> scrapy.Selector:
+    """An HTML selector over the page: the response's own (parsed once, cached by Scrapy) when it
+    is an HTML response, else one built from `text` (an HTML page served as text/plain, XML…)."""
+    if isinstance(response, HtmlResponse):
+        return response.selector
+    return scrapy.Selector(text=text, type="html")
+
+
 class ListingMixin(SourceSpider):
     def start_listing(self, spec: SourceSpec) -> Iterable[scrapy.Request]:
         for index, entry in enumerate(spec.listing):
@@ -70,7 +78,7 @@ class ListingMixin(SourceSpider):
             in_scope=partial(self.in_scope, spec), visited=visited,
             page_size=response.meta.get("hc_page_size"))
         if entry is not None and entry.next_page_xpath and listing.kind == "html":
-            for href in scrapy.Selector(text=text, type="html").xpath(entry.next_page_xpath).getall():
+            for href in html_selector(response, text).xpath(entry.next_page_xpath).getall():
                 url = response.urljoin(href.strip()).split("#", 1)[0]
                 if url not in visited and self.in_scope(spec, url):
                     listing.next_url, listing.scheme = url, "next_page_xpath"
@@ -153,7 +161,7 @@ class ListingMixin(SourceSpider):
         """Ad-hoc mode: feeds announced by an HTML page; overridden where sitemaps are known."""
         if not isinstance(response, TextResponse) or pagination.body_kind(response.text[:300]) != "html":
             return
-        for href in scrapy.Selector(text=response.text, type="html").xpath(
+        for href in html_selector(response, response.text).xpath(
             "//link[@rel='alternate'][contains(@type,'rss') or contains(@type,'atom')]/@href"
         ).getall():
             url = response.urljoin(href)

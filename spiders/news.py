@@ -20,7 +20,7 @@ from scrapy.http import Response
 
 from spiders import pagination
 from spiders.feed import FeedMixin
-from spiders.listing import ListingMixin, response_text
+from spiders.listing import ListingMixin, html_selector, response_text
 from spiders.sitemap import SitemapMixin
 from spiders.spec import SourceSpec
 
@@ -57,7 +57,7 @@ class NewsSpider(ListingMixin, SitemapMixin, FeedMixin):
         kind = pagination.body_kind(text, ctype)
         if kind == "html" and "html" in (ctype or "text/html").lower():
             yield self.captured(response)  # start pages too: extraction rejects what is no article
-        selector = scrapy.Selector(text=text, type="html") if kind == "html" else None
+        selector = html_selector(response, text) if kind == "html" else None
         listing = pagination.discover(response.url, text, content_type=ctype, in_scope=partial(self.in_scope, spec),
                                       selector=selector, scripts_only=True)
         hrefs = selector.xpath("//a/@href").getall() if selector is not None else []

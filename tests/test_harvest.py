@@ -12,20 +12,14 @@ from typing import Any
 
 import pytest
 from support import REPO, families, read_items, run_cli
+from support.faults import render
 
-from crawler.runs.demo import render_specs
 
 RUN_SPECIFIC = {"fetched_at", "warc_filename", "warc_offset"}
 
 
 def specs_for(server: Any, folder: Path, *, delay: float = 0.0) -> Path:
-    render_specs(server.base_url, folder)
-    if delay:
-        for path in folder.glob("*.toml"):
-            text = path.read_text(encoding="utf-8")
-            path.write_text(text.replace("download_delay = 0.0", f"download_delay = {delay}")
-                            .replace("concurrency = 8", "concurrency = 1"), encoding="utf-8")
-    return folder
+    return render(server.base_url, folder, delay=delay)
 
 
 def harvest(specs: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -35,8 +35,8 @@ from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from crawler.demo.cms_sites import CmsSite
-from crawler.demo.server import DemoServer
+from crawler.demo.cms_sites import CmsSite  # noqa: F401 - re-exported: every local server from one module
+from crawler.demo.server import DemoServer  # noqa: F401 - re-exported
 
 BOMB_SIZE = 256 * 1024 * 1024
 PARAGRAPH = ("市卫生健康委员会今天召开新闻发布会，通报了全市基层医疗卫生服务能力提升工作的最新进展，"

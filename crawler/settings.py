@@ -189,3 +189,16 @@ FEED_EXPORTERS = {
     "xml": "crawler.store.export.PlainXmlItemExporter",
 }
 LOG_LEVEL = "WARNING"  # Scrapy's INFO log only when asked (-L INFO); the progress view and report tell the rest
+
+
+def project_settings(overrides: dict | None = None, *, priority: str = "cmdline"):  # type: ignore[no-untyped-def]
+    """A Scrapy `Settings` holding this module's defaults (priority "project") with `overrides`
+    on top — what every run starts from (`crawler.runs.config.build_settings`, the Python API).
+    Lower-case, so Scrapy's `setmodule` does not take it for a setting."""
+    from scrapy.settings import Settings
+
+    settings = Settings()
+    settings.setmodule("crawler.settings", priority="project")
+    for name, value in (overrides or {}).items():
+        settings.set(name, value, priority=priority)
+    return settings

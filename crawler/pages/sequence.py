@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Protocol, TypeVar
 
-from scrapy.settings import Settings
 
 from crawler.dedup import DedupSettings
 from crawler.dedup.deduplicator import DedupVerdict
@@ -31,6 +30,7 @@ from crawler.items import Article
 from crawler.pages.pool import ExtractionPool, pool_size
 from crawler.pages.process import CapturedPage
 from crawler.pages.stages import Result, link_duplicates, process_and_tag, tag_article
+from crawler.settings import project_settings
 
 __all__ = ["CountingStats", "StageSequence", "Stats"]
 
@@ -74,11 +74,7 @@ class StageSequence:
     def from_defaults(cls, overrides: Mapping[str, Any] | None = None, stats: Stats | None = None) -> "StageSequence":
         """The sequence of a run with `crawler/settings.py`'s defaults and `overrides` on top
         (the Python API, `healthcrawl probe`); counts into `stats` (default a `CountingStats`)."""
-        settings = Settings()
-        settings.setmodule("crawler.settings", priority="project")
-        for name, value in (overrides or {}).items():
-            settings.set(name, value, priority="cmdline")
-        return cls(settings, stats if stats is not None else CountingStats())
+        return cls(project_settings(dict(overrides or {})), stats if stats is not None else CountingStats())
 
     def __init__(self, settings: Any, stats: Stats) -> None:
         self.settings = settings

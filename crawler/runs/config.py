@@ -35,6 +35,7 @@ from typing import Any
 from scrapy.settings import Settings
 
 from crawler.exceptions import UsageError
+from crawler.settings import project_settings
 
 CONFIG_NAME = "healthcrawl.toml"
 TOP_KEYS = {"contact": "HEALTHCRAWL_CONTACT", "sources_dir": "SOURCES_DIR", "out": None}
@@ -109,9 +110,7 @@ def find_config(given: Path | None, out: Path | None) -> RunConfig:
 
 
 def build_settings(out_dir: Path, overrides: dict[str, Any] | None = None) -> Settings:
-    settings = Settings()
-    settings.setmodule("crawler.settings", priority="project")
-    settings.set("HEALTHCRAWL_OUT", str(out_dir), priority="cmdline")
+    settings = project_settings({"HEALTHCRAWL_OUT": str(out_dir)})
     for key, value in (overrides or {}).items():
         settings.set(key, value, priority="cmdline")
     return settings

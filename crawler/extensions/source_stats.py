@@ -20,11 +20,41 @@ INDEX_REASONS = frozenset({"link-list", "no-main-text"})
 MAX_EXAMPLES = 200  # failing URLs kept per source and kind for the report
 
 
+class SourceCounters:
+    """The per-source failure and drop counters with their example URLs, shared by this
+    extension (a crawl) and `crawler.runs.replay`, so both write the same stats keys."""
+
+    def __init__(self, stats: Any) -> None:
+        self.stats = stats
+        self.examples: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+
+    def fail(self, source: str, kind: str, url: str) -> None:
+        self.stats.inc_value(f"source/{source}/failures/{kind}")
+        examples = self.examples[source][kind]
+        if len(examples) < MAX_EXAMPLES:
+            examples.append(url)
+
+    def dropped(self, source: str, key: str, url: str, *, adhoc: bool = False) -> None:
+        """An item dropped with reason `key` (`repost`, `below-relevance`, `store-error`, or the
+        extraction reason)."""
+        if key == "repost":
+            self.stats.inc_value(f"source/{source}/duplicates")
+        elif key == "below-relevance":
+            self.stats.inc_value(f"source/{source}/filtered")
+        elif key == "store-error":
+            self.fail(source, key, url)
+        elif key in INDEX_REASONS and adhoc:
+            self.stats.inc_value(f"source/{source}/not_articles")  # an ad-hoc crawl offers every page
+        else:
+            self.fail(source, f"extract:{key}", url)
+
+
 class SourceStatsExtension:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.examples: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        self.counters = SourceCounters(crawler.stats)
+        self.examples = self.counters.examples
         self.first: dict[str, float] = {}
         self.last: dict[str, float] = {}
         cs = crawler.signals
@@ -46,10 +76,7 @@ class SourceStatsExtension:
         self._fail(source, kind, url)
 
     def _fail(self, source: str, kind: str, url: str) -> None:
-        self.stats.inc_value(f"source/{source}/failures/{kind}")
-        examples = self.examples[source][kind]
-        if len(examples) < MAX_EXAMPLES:
-            examples.append(url)
+        self.counters.fail(source, kind, url)
 
     def response_received(self, response: Response, request: Request, spider: Spider) -> None:
         source = request.meta.get("hc_source", "-")
@@ -77,16 +104,7 @@ class SourceStatsExtension:
         the item as the spider yielded it (a CapturedPage), whichever stage dropped it."""
         source = getattr(item, "source_name", None) or "-"
         key = str(exception).split(":", 1)[0].strip() or "dropped"
-        if key == "repost":
-            self.stats.inc_value(f"source/{source}/duplicates")
-        elif key == "below-relevance":
-            self.stats.inc_value(f"source/{source}/filtered")
-        elif key == "store-error":
-            self._fail(source, key, getattr(item, "url", "?"))
-        elif key in INDEX_REASONS and getattr(spider, "adhoc", False):
-            self.stats.inc_value(f"source/{source}/not_articles")  # an ad-hoc crawl offers every page
-        else:
-            self._fail(source, f"extract:{key}", getattr(item, "url", "?"))
+        self.counters.dropped(source, key, getattr(item, "url", "?"), adhoc=getattr(spider, "adhoc", False))
 
     def item_error(self, item: Any, response: Response, spider: Spider, failure: Failure) -> None:
         source = getattr(item, "source_name", None) or "-"

@@ -24,12 +24,12 @@ import datetime as dt
 import logging
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
 from archive.reader import iter_warc_paths
 from crawler.dedup import Deduplicator
+from crawler.extensions.source_stats import SourceCounters
 from crawler.items import Article
 from crawler.pages.archived import ArchivedPages, ReadCounts, stored_captures
 from crawler.pages.process import CapturedPage
@@ -41,22 +41,12 @@ from crawler.store.jsonl import JsonLinesWriter
 logger = logging.getLogger(__name__)
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
-MAX_EXAMPLES = 200  # failing URLs kept per source and kind for the report, as in a crawl
-
-
-class _ReplayCounters:
+class _ReplayCounters(SourceCounters):
     """The crawl's per-source and total stats keys, counted from replay's events."""
 
     def __init__(self, stats: CountingStats) -> None:
-        self.stats = stats
-        self.examples: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+        super().__init__(stats)
         self.sources: set[str] = set()
-
-    def fail(self, source: str, kind: str, example: str) -> None:
-        self.stats.inc_value(f"source/{source}/failures/{kind}")
-        examples = self.examples[source][kind]
-        if len(examples) < MAX_EXAMPLES:
-            examples.append(example)
 
     def page(self, page: CapturedPage) -> str:
         source = page.source_name or "replay"
@@ -71,14 +61,9 @@ class _ReplayCounters:
         if article.duplicate_of:
             self.stats.inc_value(f"source/{source}/duplicates")
 
-    def dropped(self, source: str, key: str, url: str) -> None:
+    def dropped(self, source: str, key: str, url: str, *, adhoc: bool = False) -> None:
         self.stats.inc_value("item_dropped_count")
-        if key == "repost":
-            self.stats.inc_value(f"source/{source}/duplicates")
-        elif key == "below-relevance":
-            self.stats.inc_value(f"source/{source}/filtered")
-        else:
-            self.fail(source, f"extract:{key}", url)
+        super().dropped(source, key, url, adhoc=adhoc)
 
 
 def run_replay(paths: list[Path], out_dir: Path, *, workers: int | None = None, max_body: int | None = None,

@@ -27,6 +27,9 @@ _DROP = {"script", "style", "noscript", "iframe", "svg", "form", "button", "sele
 _PARA = {"p", "pre", "blockquote", "h2", "h3", "h4", "li", "font", "span"}
 _BLOCKY = {"div", "td", "section", "article", "main", "center", "dd"}
 _PUNCT = re.compile(r"[，,。、；;！？!?：]")
+_PARA_MIN = 15     # whitespace-free characters a paragraph needs to score
+_BLOCKY_MIN = 20   # ... and a div/td/section of its own text
+_MIN_SCORED = min(_PARA_MIN, _BLOCKY_MIN)
 
 
 def _squeeze(text: str | None) -> str:
@@ -48,35 +51,37 @@ class TextIndex:
     @classmethod
     def build(cls, tree: etree._Element) -> "TextIndex":
         chunks: list[str] = []
+        append = chunks.append
         size = 0
         spans: dict[etree._Element, tuple[int, int]] = {}
-        starts: dict[etree._Element, int] = {}
         scores: dict[etree._Element, float] = {}
         link_chars: dict[etree._Element, int] = {}
         open_: list[etree._Element] = []  # the elements the walk is inside of
+        starts: list[tuple[int, int]] = []  # where each open element's text starts (char, chunk)
         dropped = 0                       # open elements whose text never counts (_DROP)
         root = tree
+        # one loop with local names: this walk is a fifth of the extraction layer's own time
         for event, el in etree.iterwalk(tree, events=("start", "end")):
             tag = el.tag
             if not isinstance(tag, str):  # comment / PI: no text of its own, its tail counts
                 if event == "end" and el is not root:
-                    tail = _squeeze(el.tail)
-                    if tail:
-                        chunks.append(tail)
+                    tail = el.tail
+                    if tail and (tail := "".join(tail.split())):
+                        append(tail)
                         size += len(tail)
                 continue
             tag = tag.lower()
             if event == "start":
-                starts[el] = size
+                starts.append((size, len(chunks)))
                 open_.append(el)
                 if tag in _DROP:
                     dropped += 1
-                text = _squeeze(el.text)
-                if text:
-                    chunks.append(text)
+                text = el.text
+                if text and (text := "".join(text.split())):
+                    append(text)
                     size += len(text)
                 continue
-            start = starts.pop(el)
+            start, first = starts.pop()
             spans[el] = (start, size)
             open_.pop()
             if tag == "a" and size > start:
@@ -84,14 +89,14 @@ class TextIndex:
                     link_chars[outer] = link_chars.get(outer, 0) + size - start
             if tag in _DROP:
                 dropped -= 1
-            elif not dropped and open_ and (tag in _PARA or tag in _BLOCKY):
+            elif not dropped and open_ and size - start >= _MIN_SCORED and (tag in _PARA or tag in _BLOCKY):
                 # parent and grandparent as the walk saw them: never an ancestor of the root
-                _score_block(el, tag, chunks, start, size, scores, open_[-1],
+                _score_block(el, tag, chunks, first, start, size, scores, open_[-1],
                              open_[-2] if len(open_) > 1 else None)
             if el is not root:
-                tail = _squeeze(el.tail)
-                if tail:
-                    chunks.append(tail)
+                tail = el.tail
+                if tail and (tail := "".join(tail.split())):
+                    append(tail)
                     size += len(tail)
         return cls("".join(chunks), spans, scores, link_chars)
 
@@ -100,18 +105,19 @@ class TextIndex:
         return self.text[start:end]
 
 
-def _score_block(el: etree._Element, tag: str, chunks: list[str], start: int, end: int,
+def _score_block(el: etree._Element, tag: str, chunks: list[str], first: int, start: int, end: int,
                  scores: dict[etree._Element, float], parent: etree._Element,
                  grand: etree._Element | None) -> None:
     """Add a paragraph-like block's score to its parent and half of it to its grandparent
-    (both inside the walked tree: a walk may start below the document root)."""
+    (both inside the walked tree: a walk may start below the document root). The element's
+    text is `chunks[first:]` (spanning `start`–`end`): its own and its descendants'."""
     if tag in _PARA:
-        if end - start < 15:
+        if end - start < _PARA_MIN:
             return
-        text = _tail_text(chunks, end - start)   # the element's text ends the chunks read so far
+        text = "".join(chunks[first:])
     elif tag in _BLOCKY:
         text = _squeeze(el.text) + "".join(_squeeze(child.tail) for child in el)
-        if len(text) < 20:
+        if len(text) < _BLOCKY_MIN:
             return
     else:
         return
@@ -119,18 +125,6 @@ def _score_block(el: etree._Element, tag: str, chunks: list[str], start: int, en
     scores[parent] = scores.get(parent, 0.0) + score
     if grand is not None:
         scores[grand] = scores.get(grand, 0.0) + score / 2
-
-
-def _tail_text(chunks: list[str], length: int) -> str:
-    """The last `length` characters of the joined chunks, joining only as many as needed."""
-    taken: list[str] = []
-    have = 0
-    for chunk in reversed(chunks):
-        taken.append(chunk)
-        have += len(chunk)
-        if have >= length:
-            break
-    return "".join(reversed(taken))[-length:]
 
 
 @dataclass

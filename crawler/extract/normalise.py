@@ -89,7 +89,12 @@ def detect_script(text: str) -> tuple[str, str]:
     """("zh-Hant" or "zh-Hans", Simplified text by t2s). Hant when >= 3 characters and >= 2%
     of the Han characters change under t2s."""
     simplified = converter("t2s.json").convert(text)
-    changed = sum(1 for a, b in zip(text, simplified) if a != b) if len(text) == len(simplified) else abs(len(text) - len(simplified)) + 3
+    if simplified == text:
+        changed = 0
+    elif len(text) == len(simplified):
+        changed = sum(1 for a, b in zip(text, simplified) if a != b)
+    else:
+        changed = abs(len(text) - len(simplified)) + 3
     han = len(_HAN.findall(text)) or 1
     return ("zh-Hant" if changed >= 3 and changed / han >= 0.02 else "zh-Hans"), simplified
 

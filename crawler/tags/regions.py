@@ -253,28 +253,36 @@ class Gazetteer:
     def _blocked_spans(self, text: str) -> list[tuple[int, int]]:
         spans: list[tuple[int, int]] = []
         for word in self.blocked:
+            if word not in text:   # a C-level test first: most blocked words are not in a text
+                continue
             for match in re.finditer(re.escape(word), text):
                 spans.append(match.span())
         return spans
 
-    def _prefixes(self) -> frozenset[str]:
-        """First two characters of every name (all names have two or more)."""
+    def _prefixes(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        """First two characters of every name (all names have two or more), and a pattern
+        matching a first character of any name."""
         cached = self.__dict__.get("_prefix_cache")
         if cached is None:
-            cached = frozenset(name[:2] for name in self.names)
+            prefixes = frozenset(name[:2] for name in self.names)
+            firsts = "".join(sorted({p[0] for p in prefixes}))
+            cached = (prefixes, re.compile(f"[{re.escape(firsts)}]"))
             self.__dict__["_prefix_cache"] = cached
         return cached
 
     def _scan(self, text: str) -> list[_Mention]:
+        """Longest names left to right, never overlapping. Positions come from a C-level search
+        for a name's first character (a third of this function's time per character in
+        Python, measured on the replay benchmark's articles)."""
         blocked = self._blocked_spans(text)
         mentions: list[_Mention] = []
-        i, n = 0, len(text)
-        prefixes = self._prefixes()
-        while i < n:
-            if text[i : i + 2] not in prefixes:  # cheap filter: no name starts here
-                i += 1
+        n = len(text)
+        prefixes, first_chars = self._prefixes()
+        after = 0                      # the end of the last mention: no overlap
+        for found in first_chars.finditer(text):
+            i = found.start()
+            if i < after or text[i : i + 2] not in prefixes:  # cheap filter: no name starts here
                 continue
-            hit: _Mention | None = None
             for length in self._lengths:
                 if i + length > n:
                     continue
@@ -286,13 +294,9 @@ class Gazetteer:
                     a < i + length and i < b for a, b in blocked
                 ):
                     continue
-                hit = _Mention(start=i, text=candidate, entries=list(entries))
+                mentions.append(_Mention(start=i, text=candidate, entries=list(entries)))
+                after = i + length
                 break
-            if hit is None:
-                i += 1
-            else:
-                mentions.append(hit)
-                i += len(hit.text)
         return mentions
 
 

@@ -37,6 +37,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 
 from crawler.extract.density import strip_comments
+from crawler.extract.dom import attribute_marks
 
 __all__ = ["Layout", "prepare_layout", "is_layout_table", "heading_key"]
 
@@ -57,10 +58,12 @@ _KEY = re.compile(r"[\W_]+")
 # Article bodies of publishing systems trafilatura does not recognise: WeChat official
 # accounts (`#js_content`, hidden until its script runs) and TRS, the CMS of most Chinese
 # government sites (`.TRS_Editor`).
-_CONTENT_XPATHS = (
-    "//div[@id='js_content']",
-    "//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]",
+_CONTENT_XPATHS = (   # (a word the attribute must hold, the search)
+    ("js_content", etree.XPath("//div[@id='js_content']")),
+    ("TRS_Editor", etree.XPath("//div[contains(concat(' ', normalize-space(@class), ' '), ' TRS_Editor ')]")),
 )
+_ARTICLE_BODY = "articleBody"
+_MARKED = etree.XPath("//*[@itemprop='articleBody']")
 _HIDDEN = re.compile(r"(?:visibility\s*:\s*hidden|display\s*:\s*none)\s*;?", re.I)
 
 
@@ -153,25 +156,30 @@ def _is_heading(el: HtmlElement, text: str) -> bool:
     return _WS.sub("", bold) == text
 
 
-def _mark_content(tree: HtmlElement) -> None:
-    """Name the article body of well-known publishing systems for trafilatura (see docstring)."""
-    if tree.xpath("//*[@itemprop='articleBody']"):
-        return
-    for xpath in _CONTENT_XPATHS:
-        found = tree.xpath(xpath)
+def _mark_content(tree: HtmlElement, marks: str) -> bool:
+    """Name the article body of well-known publishing systems for trafilatura (see docstring);
+    True when the tree has a marked body. Each search runs only when its word is in the
+    tree's attribute `marks`."""
+    if _ARTICLE_BODY in marks and _MARKED(tree):
+        return True
+    for word, xpath in _CONTENT_XPATHS:
+        if word not in marks:
+            continue
+        found = xpath(tree)
         if len(found) == 1 and len(_text(found[0])) >= 50:
-            found[0].set("itemprop", "articleBody")
+            found[0].set("itemprop", _ARTICLE_BODY)
             style = found[0].get("style") or ""
             if "hidden" in style or "none" in style:
                 found[0].set("style", _HIDDEN.sub("", style))
-            return
+            return True
+    return False
 
 
 def _unwrap_sections(tree: HtmlElement) -> None:
     """Inside the marked article body, a `<section>` that only wraps blocks (no text of its
     own) is replaced by its children: WeChat boxes a dek or a quote in nested sections, and
     trafilatura's precision mode drops such a wrapped first paragraph."""
-    for body in tree.xpath("//*[@itemprop='articleBody']")[:1]:
+    for body in _MARKED(tree)[:1]:
         for section in list(body.iter("section")):
             if (section.text or "").strip() or any((child.tail or "").strip() for child in section):
                 continue
@@ -194,16 +202,14 @@ def _remove(el: HtmlElement) -> None:
 
 _NAMED_PLAYERS = etree.XPath("//*[contains(translate(@class, 'PLAYER', 'player'), 'player') or "
                              "contains(translate(@id, 'PLAYER', 'player'), 'player')]")
-_CLASS_AND_ID = etree.XPath("//@class|//@id", smart_strings=False)
 
 
-def _drop_players(tree: HtmlElement) -> int:
+def _drop_players(tree: HtmlElement, marks: str) -> int:
     """Remove embedded media players: the widest block around a `<video>`/`<embed>`/`<object>`
-    (or an element named `…player…`) whose text is short and holds no prose. The element
-    search by name runs only when some class or id holds the word (a fifth of its cost on
-    pages without players, measured on the replay benchmark's pages)."""
+    (or an element named `…player…`) whose text is short and holds no prose. The search by
+    name runs only when the tree's attribute `marks` hold the word (`dom.attribute_marks`)."""
     starts = list(tree.iter("video", "embed", "object"))
-    if "player" in " ".join(_CLASS_AND_ID(tree)).lower():
+    if "player" in marks.lower():
         starts += _NAMED_PLAYERS(tree)
     removed = 0
     for start in starts:
@@ -230,9 +236,10 @@ def prepare_layout(tree: HtmlElement) -> Layout:
     """A prepared copy of `tree` (see module docstring); `tree` itself is not changed."""
     tree = copy.deepcopy(tree)
     strip_comments(tree)
-    _drop_players(tree)
-    _mark_content(tree)
-    _unwrap_sections(tree)
+    marks = attribute_marks(tree)        # before any change: a superset of what is left
+    _drop_players(tree, marks)
+    if _mark_content(tree, marks):
+        _unwrap_sections(tree)
     tables = list(tree.iter("table"))
     layout = [t for t in tables if is_layout_table(t)]
     for table in layout:

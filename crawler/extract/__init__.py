@@ -272,13 +272,21 @@ def _simplify_field(value: str | None, profile: str | None, min_hits: int) -> st
 LINK_LIST_SHARE = 0.5
 
 
+# A listing row as CMSs print it: a headline link with its date before or after it, outside
+# the link (`<li><a>标题</a><span>2024-10-12</span></li>`, `[10-12]`, `2024年10月12日 09:30`).
+_DATE = r"(?:(?:19|20)\d{2}[-/.年])?\d{1,2}[-/.月]\d{1,2}日?(?:\d{1,2}:\d{2}(?::\d{2})?)?"
+_ROW_DATE = re.compile(rf"^[\[(（【]?{_DATE}[\])）】]?|[\[(（【]?{_DATE}[\])）】]?$")
+
+
 def _linked(anchors: set[str], lines: list[str]) -> tuple[int, int]:
-    """(characters of `lines` that are whole link texts, all characters)."""
+    """(characters of `lines` that are whole link texts — alone or as a listing row, with
+    the row's date —, all characters)."""
     total = linked = 0
     for line in lines:
         key = _WS.sub("", line).lstrip("-•·*#>|").strip()
         total += len(key)
-        if key in anchors:
+        if key in anchors or (key[-1:].isdigit() or key[:1].isdigit() or key[-1:] in "]）)】日") and \
+                _ROW_DATE.sub("", key, count=1) in anchors:
             linked += len(key)
     return linked, total
 

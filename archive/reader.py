@@ -42,6 +42,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import itertools
 import logging
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -281,6 +282,13 @@ def _damage(name: str, offset: int, reason: str, path: Path, member: str | None,
 
 # ---------------------------------------------------------------------- files
 def _iter_file(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str, opts: _Opts) -> Iterator[Item]:
+    """The items of one archive file (or WACZ member) whose first bytes say ``fmt``."""
+    if fmt == "gzip":  # the common case, without a generator layer of its own between the records
+        return _iter_gzip(fh, path, name, member, 0, opts)
+    return _iter_other(fh, path, name, member, fmt, opts)
+
+
+def _iter_other(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: str, opts: _Opts) -> Iterator[Item]:
     if fmt in UNSUPPORTED:
         yield _damage(name, 0, f"unsupported: {UNSUPPORTED[fmt]}", path, member)
         return
@@ -344,14 +352,21 @@ def _read_at(fh: BinaryIO, path: Path, name: str, member: str | None, offset: in
 
 # ---------------------------------------------------------------------- gzip
 def _iter_gzip(fh: BinaryIO, path: Path, name: str, member: str | None, start: int, opts: _Opts) -> Iterator[Item]:
-    offset: int | None = start
+    """The records of the gzip members from ``start``, one GzipStream after another (a new one
+    where reading resumes after damage). The walks are chained in C (itertools): each record
+    passes through one generator frame less than with ``yield from`` (measured: ~1 us a record)."""
     warned = [False]
-    while offset is not None:
-        fh.seek(offset)
-        stream = GzipStream(fh, offset)
-        nxt: list[int | None] = [None]
-        yield from _walk_gzip(stream, path, name, member, opts, resume=nxt, warned=warned)
-        offset = nxt[0]
+
+    def walks() -> Iterator[Iterator[Item]]:
+        offset: int | None = start
+        while offset is not None:
+            fh.seek(offset)
+            stream = GzipStream(fh, offset)
+            nxt: list[int | None] = [None]
+            yield _walk_gzip(stream, path, name, member, opts, resume=nxt, warned=warned)
+            offset = nxt[0]  # set by the walk just finished
+
+    return itertools.chain.from_iterable(walks())
 
 
 def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, opts: _Opts, *,
@@ -368,7 +383,9 @@ def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, op
         try:
             if stream.at_member_end:  # what reading a line would find (saves a readline per member)
                 stream.advance()
-            line = _next_line(stream)
+            line = stream.readline(MAX_LINE)
+            if line and not line.strip(b"\r\n"):  # blank lines between records
+                line = _next_line(stream)
             if not line:
                 if stream.at_boundary:
                     stream.advance()
@@ -445,7 +462,8 @@ def _skip_trailer(stream: GzipStream) -> bool:
     held = stream.held()
     if held is not None:  # the trailer's blank lines are held: step over them in one go
         buf, start = held
-        if buf.endswith(b"\n") and content_start(buf, start) == len(buf):
+        if (len(buf) - start == 4 and buf.endswith(b"\r\n\r\n")) or \
+                (buf.endswith(b"\n") and content_start(buf, start) == len(buf)):
             stream.skip(len(buf) - start)
             if stream.exhausted():
                 return True

@@ -258,7 +258,10 @@ class GzipStream:
         self.at_boundary = False
         dec, first, offset = self._next
         self._next = None
-        self._start_member(dec, first, offset)
+        self.members.append((self.produced, offset))  # _start_member, inline: once per member
+        self.dec = dec
+        self.member_offset = offset
+        self._append(first)
         return True
 
     def _start_member(self, dec: zlib._Decompress, first: bytes, offset: int) -> None:
@@ -346,7 +349,7 @@ class GzipStream:
                 if self.rpos >= len(self.raw) and not self._raw_more():
                     break
                 first += self._feed(dec)
-                start = content_start(first)
+                start = 0 if first and first[0] not in _EOL_BYTES else content_start(first)
                 if start < len(first):
                     break
         except zlib.error as exc:

@@ -166,3 +166,27 @@ def test_damage_deep_in_a_large_member_costs_that_record_only(crafted: list[Path
     reasons = [i.reason.split(":")[0] for i in items if isinstance(i, DamagedRecord)]
     assert reasons == ["bad Content-Length", "bad gzip"]
     assert sum(isinstance(i, ArchivedRecord) for i in items) == 39
+
+
+def test_record_fields_come_from_the_right_places() -> None:
+    """Every ArchivedRecord field holds what its name says (the reader builds them by position)."""
+    path = ARCHIVES / "warcio--example.warc.gz"
+    records = [i for i in iter_records(path) if isinstance(i, ArchivedRecord)]
+    response = next(r for r in records if r.rec_type == "response")
+    assert response.filename == path.name and response.path == path and response.member is None
+    assert response.url == response.headers["WARC-Target-URI"]
+    assert response.date == response.headers["WARC-Date"] and response.date.startswith("20")
+    assert response.record_id == response.headers["WARC-Record-ID"].strip()
+    assert response.payload_digest == response.headers["WARC-Payload-Digest"]
+    assert response.refers_to is None and response.concurrent_to is None
+    assert response.http_status == 200 and response.http_statusline.startswith("HTTP/1.")
+    assert response.http_method is None and response.http_header("Content-Type")
+    assert response.payload_decoded is True and response.member_index == 0 and response.addressable
+    assert response.source_format == "warc" and response.verified is True and response.stored_digest is None
+    assert response.content_encoding == "gzip" and response.http_header("Content-Encoding") == "gzip"
+    assert 0 < response.payload_length < len(response.payload) and response.length > response.payload_length
+    request = next(r for r in records if r.rec_type == "request")
+    assert request.http_method == "GET" and request.concurrent_to == request.headers["WARC-Concurrent-To"]
+    revisit = next((r for r in records if r.rec_type == "revisit"), None)
+    if revisit is not None:
+        assert revisit.refers_to == revisit.headers.get("WARC-Refers-To")

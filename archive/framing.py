@@ -34,6 +34,7 @@ WARC_PREFIX = b"WARC/"
 CHUNK = 64 * 1024
 FEED = 16 * 1024  # compressed bytes per decompress call: at most ~16 MiB out of a bomb at once
 MAX_LINE = 1024 * 1024
+PREFEED = 128 * 1024  # GzipStream.held decompresses a member early while it holds at most this
 PEEK = 2048
 
 UNSUPPORTED = {
@@ -201,18 +202,23 @@ class GzipStream:
         When the current member is not fully decompressed yet (it goes on past the file chunk
         read so far, or past one FEED), its remaining feeds are run now -- the very steps
         ``_fill`` would run once the buffer is read, with the same results -- until it ends or
-        more than MAX_LINE bytes are held. Damage met on the way is kept and raised when
+        more than PREFEED bytes are held (larger records are read through the stream: for
+        them the Python readline costs little beside an extra copy of the body). Damage met on the way is kept and raised when
         reading reaches it, as before (measured: 176 of 6310 records of a crawl of ours
         straddled a 64 KiB chunk and were read through the Python readline before)."""
         rest = len(self.buf) - self.bpos
         dec = self.dec
-        if dec is not None and not dec.eof and 0 < rest <= MAX_LINE and self._pending is None:
+        if dec is not None and not dec.eof and 0 < rest <= PREFEED and self._pending is None:
+            pieces = [self.buf[self.bpos:]]  # joined once: appending step by step copies O(n^2)
             try:
-                while not dec.eof and len(self.buf) - self.bpos <= MAX_LINE:
-                    self._append(self._step(dec))
+                while not dec.eof and rest <= PREFEED:
+                    pieces.append(self._step(dec))
+                    rest += len(pieces[-1])
             except GzipDamage as damage:
                 self._pending = damage
-            rest = len(self.buf) - self.bpos
+            if len(pieces) > 1:
+                self.produced += rest - len(pieces[0])
+                self.buf, self.bpos = b"".join(pieces), 0
         if 0 < rest <= MAX_LINE and (dec is None or dec.eof):
             return self.buf, self.bpos
         return None

@@ -650,9 +650,9 @@ def _parse_held(stream: GzipStream, first_line: bytes, path: Path, name: str, me
     ``bench/replay_once.py read`` took 0.58 s of CPU through GzipStream, 0.53 s this way).
     The result is the one reading ``stream`` gives: the BytesIO holds exactly the bytes the
     stream would return next, and the result is kept only when warcio stopped before their
-    end (so no read was cut short by it). Otherwise -- the record goes on past them, or it
-    is bad in any way -- nothing was consumed from ``stream`` and the record is parsed from
-    it, as before."""
+    end (so no read was cut short by it); so is a bad record's report. Otherwise -- the
+    record goes on past them, or warcio failed in another way -- nothing was consumed from
+    ``stream`` and the record is parsed from it, as before."""
     held = stream.held()
     if held is not None:
         buf, start = held
@@ -660,6 +660,10 @@ def _parse_held(stream: GzipStream, first_line: bytes, path: Path, name: str, me
         view.seek(start)
         try:
             record = _parse(view, first_line, path, name, member, offset, opts)
+        except _Bad:
+            if not view.closed and view.tell() < len(buf):  # the same bad record either way
+                stream.skip(view.tell() - start)
+                raise
         except Exception:  # noqa: BLE001 - parsed again from the stream below, which says why
             pass
         else:

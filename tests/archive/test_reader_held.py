@@ -81,6 +81,20 @@ def _crafted(tmp: Path) -> list[Path]:
     files["pair.warc.gz"] = b"".join(members[:3]) + gzip.compress(records[3] + records[4], mtime=0) \
         + b"".join(members[5:])
     files["whole.warc.gz"] = gzip.compress(b"".join(records), mtime=0)
+    # the same, in a member that straddles the first CHUNK of the file (so the reader
+    # decompresses the rest of it early, before warcio reads the record)
+    rng = random.Random(16)
+    size = CHUNK - 3000 - 600
+    while True:
+        filler = gzip.compress(_record(200, rng.randbytes(size)), mtime=0)
+        if CHUNK - 4000 <= len(filler) <= CHUNK - 2000:
+            break
+        size += (CHUNK - 3000) - len(filler)
+    straddling = bytearray(gzip.compress(_record(201, rng.randbytes(3 * FEED // 2)).replace(
+        b"Content-Length: ", b"Content-Length: x", 1), mtime=0))
+    straddling[len(straddling) - 40] ^= 0x55
+    assert len(filler) < CHUNK < len(filler) + len(straddling)
+    files["straddle-badhead-flip.warc.gz"] = filler + bytes(straddling) + b"".join(members[:3])
     # a record with an empty block, its Content-Length first, split at every byte (three
     # small records in all): warcio stops at the end of the held bytes without a short read
     empty = (b"WARC/1.0\r\nContent-Length: 0\r\nWARC-Type: resource\r\nWARC-Record-ID: <urn:uuid:"
@@ -166,6 +180,11 @@ def test_damage_deep_in_a_large_member_costs_that_record_only(crafted: list[Path
     reasons = [i.reason.split(":")[0] for i in items if isinstance(i, DamagedRecord)]
     assert reasons == ["bad Content-Length", "bad gzip"]
     assert sum(isinstance(i, ArchivedRecord) for i in items) == 39
+    items = list(iter_records(next(p for p in crafted if p.name == "straddle-badhead-flip.warc.gz")))
+    reasons = [i.reason.split(":")[0] for i in items if isinstance(i, DamagedRecord)]
+    assert reasons == ["bad Content-Length", "bad gzip"]
+    assert [i.url for i in items if isinstance(i, ArchivedRecord)] == [
+        "http://example.com/200", "http://example.com/0", "http://example.com/1", "http://example.com/2"]
 
 
 def test_record_fields_come_from_the_right_places() -> None:

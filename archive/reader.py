@@ -17,6 +17,18 @@ in the next member (a writer that split it) is read across members. Sizes are ca
 stored block at ``max_body`` + ``HEADER_ALLOWANCE``, the decoded payload at ``max_body``
 (content decoding stops at the cap, so a compression bomb costs at most one step's output).
 
+Speed: a record that lies in one gzip member's decompressed bytes (the usual case: one small
+member per record) is handed to warcio as an ``io.BytesIO`` over those bytes, whose ``readline``
+and ``read`` are C, instead of the Python-level :class:`archive.framing.GzipStream`; the stream
+is then advanced by what warcio consumed. The result is kept only when warcio stopped inside
+the bytes, so it is the one reading the stream gives (``tests/archive/test_reader_held.py``
+compares the two paths, damage included); anything else is read through the stream as
+before. Measured on a crawl of ours (6310 records, 11.8 MB), ``bench/replay_once.py read``
+against ``read-warcio`` (ArchiveIterator, digests checked, every body read): 0.58 s of CPU
+against 0.50 s before, on a par now (0.50-0.53 s each, within this machine's noise); counted
+by valgrind, reading the file takes 2.4% fewer instructions than ArchiveIterator (11% more
+before), with as many cache misses.
+
 Damage costs only the damaged record. :func:`iter_records` yields :class:`ArchivedRecord` for
 each good record and :class:`DamagedRecord` (file, offset, reason) for each bad one, and never
 raises for bad content. It resyncs on the next member or record header after a bad gzip

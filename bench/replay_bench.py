@@ -89,11 +89,14 @@ def main(argv: list[str] | None = None) -> int:
     print(f"items identical across pool sizes: {identical}")
     if args.read:
         speed = ratio(figures["read"]["records_per_s"]["median"], figures["read-warcio"]["records_per_s"]["median"])
-        cpu = {v: describe([x["cpu_seconds"] for x in runs[v]])["min"] for v in ("read", "read-warcio")}
-        figures["read_vs_warcio"] = {"wall": speed, "cpu": ratio(cpu["read-warcio"], cpu["read"])}
-        print(f"reading alone: archive.reader {speed:.2f}× warcio's ArchiveIterator by wall time, "
-              f"{figures['read_vs_warcio']['cpu']:.2f}× by CPU time (best run: {cpu['read']:.2f} s vs "
-              f"{cpu['read-warcio']:.2f} s; target ≥ 1.00×)")
+        cpu = {v: describe([x["cpu_seconds"] for x in runs[v]]) for v in ("read", "read-warcio")}
+        figures["read_vs_warcio"] = {"wall": speed,
+                                     "cpu_median": ratio(cpu["read-warcio"]["median"], cpu["read"]["median"]),
+                                     "cpu": ratio(cpu["read-warcio"]["min"], cpu["read"]["min"])}
+        print(f"reading alone: archive.reader {speed:.2f}× warcio's ArchiveIterator by median wall time, "
+              f"{figures['read_vs_warcio']['cpu_median']:.2f}× by median CPU time, "
+              f"{figures['read_vs_warcio']['cpu']:.2f}× by best-run CPU time ({cpu['read']['min']:.2f} s vs "
+              f"{cpu['read-warcio']['min']:.2f} s; target ≥ 1.00×)")
     if not args.no_save:
         path = save_results("replay", {"params": {**vars(args), "warc_dir": str(warc_dir)}, "figures": figures,
                                        "runs": runs, "items_identical_across_pools": identical, "table": table})

@@ -316,6 +316,8 @@ def _iter_other(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
             if _size(fh) > 0:
                 yield _damage(name, 0, "not a WARC or ARC file: no gzip member or record header found",
                               path, member)
+            else:   # nothing lost, but a crawl that died at its file's creation leaves one
+                yield _damage(name, 0, "empty file: no records", path, member, lost=False)
             return
         start = min(starts)
         yield _junk(fh, name, 0, start, path, member)

@@ -264,3 +264,11 @@ def test_damaged_first_member_still_resyncs(tmp_path: Path) -> None:
     items = list(iter_records(path))
     assert (items[0].offset, items[0].reason.split(":")[0]) == (0, "bad gzip")
     assert [i.url for i in items if getattr(i, "rec_type", "") == "response"] == [URL.format(i) for i in range(3)]
+
+
+def test_an_empty_file_is_a_note_not_a_loss(tmp_path: Path) -> None:
+    path = tmp_path / "empty.warc.gz"
+    path.write_bytes(b"")
+    [note] = list(iter_records(path))
+    assert isinstance(note, DamagedRecord) and not note.lost
+    assert (note.offset, note.reason) == (0, "empty file: no records")

@@ -28,15 +28,14 @@ import hashlib
 import html
 import json
 import math
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qsl, urlsplit
 
+from crawler.demo.loopback import LoopbackServer
 from crawler.demo.stories import Story, load_stories
 
 FAMILIES = ("trs", "trs6", "jcms", "jcmspage", "dede", "empire", "gkmlpt", "wordpress", "hexo")
@@ -490,7 +489,7 @@ def build(family: str) -> Family:
     raise ValueError(f"unknown CMS fixture family {family!r} (have {', '.join(FAMILIES)})")
 
 
-class CmsSite:
+class CmsSite(LoopbackServer):
     """One family's fixture site on `host` (any free port), with its request log."""
 
     def __init__(self, family: str, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -523,15 +522,7 @@ class CmsSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        super().__init__(Handler, host, port)
 
     def answer(self, target: str) -> tuple[str, bytes] | None:
         parts = urlsplit(target)
@@ -549,13 +540,5 @@ class CmsSite:
         articles = set(self.family.articles)
         return [r for r in self.requests if urlsplit(r).path not in articles and r != "/robots.txt"]
 
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
     def __enter__(self) -> CmsSite:
         return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()

@@ -36,6 +36,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from crawler.demo.cms_sites import CmsSite  # noqa: F401 - re-exported: every local server from one module
+from crawler.demo.loopback import LoopbackServer
 from crawler.demo.server import DemoServer  # noqa: F401 - re-exported
 
 BOMB_SIZE = 256 * 1024 * 1024
@@ -185,14 +186,11 @@ def index_page(links: list[str]) -> Reply:
                       f"</body></html>".encode("utf-8"))
 
 
-class StaticSite:
+class StaticSite(LoopbackServer):
     """A tiny static site on 127.0.0.X:port (pages: path -> (content type, bytes)), with a
     request log. Several of them on different loopback addresses are different hosts."""
 
     def __init__(self, host: str, pages: dict[str, tuple[str, bytes]]) -> None:
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
         site = self
         self.pages = dict(pages)
         self.requests: list[str] = []
@@ -216,18 +214,7 @@ class StaticSite:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer((host, 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base_url(self) -> str:
-        host, port = self.httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def close(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        super().__init__(Handler, host)
 
 
 # -- network-level faults ------------------------------------------------------------

@@ -290,8 +290,7 @@ def _linked(anchors: set[str], lines: list[str]) -> tuple[int, int]:
     for line in lines:
         key = _WS.sub("", line).lstrip("-•·*#>|").strip()
         total += len(key)
-        if key in anchors or (key[-1:].isdigit() or key[:1].isdigit() or key[-1:] in "]）)】日") and \
-                _ROW_DATE.sub("", key, count=1) in anchors:
+        if key in anchors or _ROW_DATE.sub("", key, count=1) in anchors:
             linked += len(key)
     return linked, total
 

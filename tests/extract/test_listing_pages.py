@@ -50,3 +50,12 @@ def test_a_dated_row_inside_an_article_does_not_make_it_a_listing() -> None:
             f"{prose}</div><ul class='related'>{rows}</ul></body></html>").encode()
     result = extract_page(html, url="http://cms.example/a.html", headers={}, extractor=Extractor())
     assert "分级诊疗格局逐步形成" in result.text
+
+
+def test_a_row_date_counts_on_either_side_and_in_brackets() -> None:
+    from crawler.extract import _linked
+
+    rows = ["[10-12]县医院新闻标题", "县医院新闻标题 2024-10-12", "（2024年10月12日）县医院新闻标题"]
+    linked, total = _linked({"县医院新闻标题"}, rows)
+    assert linked == total
+    assert _linked({"县医院新闻标题"}, ["县医院新闻标题的后续报道内容"]) == (0, 14)

@@ -360,7 +360,9 @@ class GzipStream:
                     break
                 first += self._feed(dec)
                 start = 0 if first and first[0] not in _EOL_BYTES else content_start(first)
-                if start < len(first):
+                # decide on the whole first line: a feed cut by the file chunk can yield
+                # only "WA" of "WARC/1.1", which is no record header yet
+                if start < len(first) and (first.find(b"\n", start) >= 0 or len(first) - start >= PEEK):
                     break
         except zlib.error as exc:
             # the next member is damaged: stop at the boundary; advance() reports it

@@ -11,7 +11,9 @@
    jusText comparison); the full pass with that comparison only when the fast output holds
    less than `fallback_share` of the text of the page's densest container (`density`) or less
    than `min_text_chars` — on most pages the two agree and the comparison costs a third of
-   trafilatura's time; then a `favor_recall` retry when the output is still too short;
+   trafilatura's time; then a `favor_recall` retry when the output is still too short (a
+   page whose fast pass finds nothing and whose densest block is rows of headline links and
+   dates is a listing, rejected as `link-list` before either);
    list items (`- ` lines) lose their marker and stay lines of their own; when trafilatura
    keeps less than `rescue_share` of the densest container and only non-prose (a metadata
    table) or a part of that container, the container's own lines are the text
@@ -162,19 +164,21 @@ def _chars(text: str) -> int:
 
 
 def _trafilatura(tree: lxml.html.HtmlElement, url: str, extractor: Extractor, container_chars: int,
-                 before_recall: Callable[[], None]) -> str:
+                 listing: Callable[[], None]) -> str:
     """trafilatura's text of the prepared tree: fast pass, full pass, recall retry (module doc).
-    `before_recall` runs before the recall retry and may raise NotAnArticle (a listing page:
-    the retry would only return its rows)."""
+    When the fast pass finds no text and a recall retry may follow, `listing` runs first and
+    may raise NotAnArticle (a listing page: the full pass and the retry would only return its
+    rows; together they cost two thirds of such a page's time)."""
     def run(**options: bool) -> str:
         return trafilatura.extract(tree, url=url, include_comments=False, include_tables=extractor.include_tables,
                                    output_format="txt", **options) or ""
 
     text = run(favor_precision=extractor.favor_precision, fast=True)
+    if extractor.recall_fallback and _chars(text) < extractor.min_text_chars:
+        listing()
     if _chars(text) < max(extractor.min_text_chars, extractor.fallback_share * container_chars):
         text = run(favor_precision=extractor.favor_precision)
     if extractor.recall_fallback and _chars(text) < extractor.min_text_chars:
-        before_recall()
         text = run(favor_recall=True)
     return text
 
@@ -336,8 +340,8 @@ def extract_page(body: bytes, *, url: str, headers: dict[str, str], extractor: E
     anchors = _anchors(tree, index)
 
     def listing_container() -> None:
-        """The precision passes found nothing and the densest block is rows of links: a
-        listing page (this saves the recall retry, a third of such a page's time)."""
+        """trafilatura's fast pass found nothing and the densest block is rows of links: a
+        listing page."""
         if found is not None:
             _reject_link_lists(anchors, element_lines(found.elements), url)
 

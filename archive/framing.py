@@ -354,6 +354,7 @@ class GzipStream:
         dec = zlib.decompressobj(zlib.MAX_WBITS | 16)
         first = b""
         start = 0  # content_start(first)
+        whole_line = False
         try:
             while not dec.eof:
                 if self.rpos >= len(self.raw) and not self._raw_more():
@@ -362,7 +363,8 @@ class GzipStream:
                 start = 0 if first and first[0] not in _EOL_BYTES else content_start(first)
                 # decide on the whole first line: a feed cut by the file chunk can yield
                 # only "WA" of "WARC/1.1", which is no record header yet
-                if start < len(first) and (first.find(b"\n", start) >= 0 or len(first) - start >= PEEK):
+                whole_line = start < len(first) and (first.find(b"\n", start) >= 0 or len(first) - start >= PEEK)
+                if whole_line:
                     break
         except zlib.error as exc:
             # the next member is damaged: stop at the boundary; advance() reports it
@@ -370,9 +372,9 @@ class GzipStream:
             self._damaged_next = GzipDamage(end, f"bad gzip data in the member at offset {end}: {exc}")
             self.dec = None
             return
-        if start == len(first) and not dec.eof:
-            # the file ends before the next member says anything: a cut member; the record
-            # before it is complete, advance() reports the cut one
+        if not whole_line and not dec.eof:
+            # the file ends before the next member has said its first line: a cut member;
+            # the record before it is complete, advance() reports the cut one
             self.at_boundary = True
             self._damaged_next = GzipDamage(end, f"file ends inside the gzip member at offset {end}", truncated=True)
             self.dec = None

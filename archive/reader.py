@@ -56,6 +56,7 @@ import hashlib
 import io
 import itertools
 import logging
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -72,6 +73,7 @@ from warcio.utils import Digester
 from archive.framing import (
     MAX_LINE,
     UNSUPPORTED,
+    WARC_PREFIX,
     GzipDamage,
     GzipStream,
     content_start,
@@ -543,7 +545,10 @@ def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
         try:
             record = _parse(lines, line, path, name, member, rec_offset, opts, fmt=fmt)
         except _Bad as bad:
-            yield _damage(name, rec_offset, bad.reason, path, member)
+            reason = bad.reason
+            if not reason.startswith("truncated record") and not bad.consumed and fh.tell() >= _size(fh):
+                reason = f"truncated record: the file ends inside the record's headers ({reason})"
+            yield _damage(name, rec_offset, reason, path, member)
             if bad.consumed:
                 following = _next_line(lines)
                 if not following or starts_record(following):
@@ -557,6 +562,11 @@ def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
         end = fh.tell()
         following = _next_line(lines)
         record.length = end - rec_offset
+        if fmt == "warc" and _cut_header(following):  # the file ends inside the next record's first line
+            yield record
+            yield _damage(name, fh.tell() - len(following), "truncated record: the file ends inside "
+                          "the WARC version line", path, member)
+            return
         if following and not starts_record(following):
             nxt = resync_plain(fh, end, fmt)
             skipped = (nxt if nxt is not None else _size(fh)) - end
@@ -574,6 +584,15 @@ def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
         if following:
             fh.seek(fh.tell() - len(following))
         yield record
+
+
+_VERSION_START = re.compile(rb"WARC/[0-9.]*\r?")
+
+
+def _cut_header(line: bytes) -> bool:
+    """True for the last bytes of a file that begin a WARC version line but end inside it
+    ("W", "WA", "WARC/1."): a record cut there, not junk after the one before."""
+    return bool(line) and not line.endswith(b"\n") and (WARC_PREFIX.startswith(line) or _VERSION_START.fullmatch(line) is not None)
 
 
 # ---------------------------------------------------------------------- WACZ

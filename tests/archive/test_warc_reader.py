@@ -145,6 +145,34 @@ def test_file_cut_mid_record(tmp_path: Path) -> None:
     assert items[-1].offset == refs[2].offset and items[-1].reason.startswith("truncated record")
 
 
+@pytest.mark.parametrize("kind", ["gzip", "plain"])
+def test_a_cut_anywhere_in_the_last_record_costs_that_record_only(tmp_path: Path, kind: str) -> None:
+    """Cut at every byte of the last record, including its first bytes, where it has said
+    only "W" or "WA" of its version line (in a ``.warc.gz``: of the first bytes its gzip
+    member inflates to): the records before it are read (and addressable), the cut one is one
+    truncated record at its offset. (A file ending inside the 3-byte gzip magic is junk: no
+    record can be told there; a plain record missing only its closing blank lines is whole.)"""
+    path, _ = write_file(tmp_path)
+    data = path.read_bytes()
+    members = split_members(data)
+    if kind == "plain":
+        data = b"".join(m.data for m in members)
+        path = tmp_path / "plain.warc"
+        path.write_bytes(data)
+    records = list(iter_records(path))
+    last, before = records[-1], records[:-1]
+    first_cut = last.offset + (3 if kind == "gzip" else 1)
+    last_cut = last.offset + (members[-1].length if kind == "gzip" else len(data) - last.offset - 4)
+    cut_path = tmp_path / f"cut{path.name}"
+    for cut in range(first_cut, last_cut):
+        cut_path.write_bytes(data[:cut])
+        items = list(iter_records(cut_path))
+        assert [(i.offset, i.record_id, i.addressable) for i in items[:-1]] == \
+            [(r.offset, r.record_id, r.addressable) for r in before], cut
+        assert isinstance(items[-1], DamagedRecord) and items[-1].offset == last.offset, (cut, items[-1])
+        assert items[-1].lost and items[-1].reason.startswith(("truncated record", "bad gzip")), (cut, items[-1])
+
+
 def test_whole_file_gzip_is_streamed_with_a_note(tmp_path: Path) -> None:
     path, refs = write_file(tmp_path)
     plain = b"".join(m.data for m in split_members(path.read_bytes()))

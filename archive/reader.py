@@ -38,8 +38,11 @@ Trailing NUL/whitespace padding is ignored. Reasons: ``bad gzip``, ``truncated r
 mismatch``, ``body over cap``, ``unsupported``; and, with ``lost`` False (no record was lost),
 ``junk`` (bytes between records that are no record; also a record without digests followed by
 at most ``TRAILER_SLACK`` stray bytes, which is kept as warcio keeps it, or one whose digests
-match) and ``not one record per gzip member`` for whole-file gzip. A gzip member whose header
-is destroyed but whose data still inflates to a record is a lost record (``bad gzip``), not junk.
+match), ``not one record per gzip member`` for whole-file gzip, and gzip damage met while
+finishing a record already reported lost (one lost record, one loss). A gzip member whose header
+is destroyed but whose data still inflates to a record is a lost record (``bad gzip``), not junk;
+so is a record after a well-ended one whose version line is damaged or gone (``bad WARC
+headers``), and a file that ends inside a record's first line (``truncated record``).
 
 :func:`read_record_at` reads one record at an offset (from a CDXJ line, or a record's
 ``offset``/``member_index``) and raises :class:`DamagedRecordError` naming file and offset.
@@ -395,6 +398,7 @@ def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, op
     count = 0
     index = 0                    # records seen in the current member
     block_end_member = -1        # member holding the last byte of the previous record
+    reported = -1                # offset of the record just reported damaged (-1: another record began since)
     while stop_after is None or count < stop_after:
         try:
             if stream.at_member_end:  # what reading a line would find (saves a readline per member)
@@ -411,10 +415,12 @@ def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, op
             at_start = rec_offset != block_end_member
             index = 0 if at_start else index + 1
             count += 1
+            reported = -1
             try:
                 record = _parse_held(stream, line, path, name, member, rec_offset, opts)
             except _Bad as bad:
                 yield _damage(name, rec_offset, bad.reason, path, member)
+                reported = rec_offset
                 block_end_member = rec_offset
                 if not bad.consumed or not _skip_trailer(stream):
                     _skip_to_record(stream)
@@ -442,7 +448,11 @@ def _walk_gzip(stream: GzipStream, path: Path, name: str, member: str | None, op
             yield record
         except GzipDamage as dmg:
             kind = "truncated record" if dmg.truncated else "bad gzip"
-            yield _damage(name, dmg.member_offset, f"{kind}: {dmg.message}", path, member)
+            if dmg.member_offset == reported:  # met while finishing the record just reported: no second loss
+                yield _damage(name, dmg.member_offset, f"{kind}: {dmg.message} (the record reported lost at this "
+                              "offset)", path, member, lost=False)
+            else:
+                yield _damage(name, dmg.member_offset, f"{kind}: {dmg.message}", path, member)
             if resume is not None:
                 resume[0] = resync_gzip(fh, dmg.member_offset + 1)
             return
@@ -568,9 +578,14 @@ def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
                           "the WARC version line", path, member)
             return
         if following and not starts_record(following):
+            junk_at = fh.tell() - len(following)
             nxt = resync_plain(fh, end, fmt)
             skipped = (nxt if nxt is not None else _size(fh)) - end
-            if record.verified or skipped <= TRAILER_SLACK:
+            if fmt == "warc" and _damaged_header(fh, end, junk_at, nxt):
+                yield record
+                yield _damage(name, junk_at, f"bad WARC headers: no WARC version line; {skipped - (junk_at - end)} "
+                              "bytes of a damaged record skipped", path, member)
+            elif record.verified or skipped <= TRAILER_SLACK:
                 yield _damage(name, rec_offset, _slack_note(record, skipped), path, member, lost=False)
                 yield record
             else:
@@ -584,6 +599,23 @@ def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
         if following:
             fh.seek(fh.tell() - len(following))
         yield record
+
+
+def _damaged_header(fh: BinaryIO, end: int, junk_at: int, resume: int | None) -> bool:
+    """True when the record ending at ``end`` closed with its blank lines (so its
+    Content-Length held) and what follows at ``junk_at``, which no WARC version line starts,
+    goes on with ``WARC-...:`` header lines in its first two lines (before ``resume``, where
+    the next record starts): a record whose first line is damaged or gone (lost), not junk
+    and not a lying Content-Length."""
+    if not 2 <= junk_at - end <= 8:
+        return False
+    fh.seek(end)
+    gap = fh.read(junk_at - end)
+    if not gap.startswith((b"\r\n\r\n", b"\n\n")) or gap.strip(b"\r\n"):
+        return False
+    size = 1024 if resume is None else min(1024, resume - junk_at)  # up to the next record
+    first_lines = fh.read(size).split(b"\n", 2)[:2]  # a damaged version line, or none
+    return any(line[:5].lower() == b"warc-" and b":" in line for line in first_lines)
 
 
 _VERSION_START = re.compile(rb"WARC/[0-9.]*\r?")
@@ -738,7 +770,12 @@ def _parse(stream: GzipStream | _Lines | io.BytesIO, first_line: bytes, path: Pa
         except ValueError:
             raise _Bad(f"bad Content-Length: not a length: {declared!r}") from None
     if not rec_type:
-        _drain(rec.raw_stream)
+        try:
+            _drain(rec.raw_stream)
+        except GzipDamage:
+            raise
+        except Exception:  # noqa: BLE001 - a malformed digest of a record that is lost anyway
+            raise _Bad("bad WARC headers: no WARC-Type", consumed=getattr(rec.raw_stream, "limit", 1) == 0) from None
         raise _Bad("bad WARC headers: no WARC-Type", consumed=True)
     raw_stream = rec.raw_stream
     url = first.get("warc-target-uri")

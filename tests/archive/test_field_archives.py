@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from support.archives import split_members
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 from warcio.bufferedreaders import ChunkedDataReader
@@ -369,3 +369,47 @@ def test_clueweb_style_warc_018_with_lf_only_lines(tmp_path: Path) -> None:
     assert [r.http_status for r in ours if r.rec_type == "response"] == [200]
     gz = write(tmp_path, "clueweb.warc.gz", gzip.compress(b"".join(out)))  # whole-file gzip, as ClueWeb09
     assert [key(r) for r in our_records(gz)] == theirs
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(index=st.integers(0, 2 * len(MULTI_MEMBER) - 1), which=st.floats(0, 1), where=st.floats(0, 1),
+       op=st.sampled_from(["flip", "insert", "delete"]), blob=st.binary(min_size=1, max_size=16))
+def test_one_edit_anywhere_costs_only_the_record_it_hits(index: int, which: float, where: float, op: str,
+                                                         blob: bytes) -> None:
+    """One flipped, inserted or deleted run of bytes anywhere inside one record (its gzip
+    member in a ``.warc.gz``; its bytes in the same file uncompressed): every other record is
+    read as before, at its offset, and at most one record is lost."""
+    path = MULTI_MEMBER[index % len(MULTI_MEMBER)]
+    plain = index >= len(MULTI_MEMBER)
+    parts = members_of(path)
+    if plain:
+        parts = [gzip.decompress(part) for part in parts]
+    starts = [sum(len(p) for p in parts[:i]) for i in range(len(parts))]
+    hit = min(int(which * len(parts)), len(parts) - 1)
+    part = bytearray(parts[hit])
+    pos = min(int(where * len(part)), len(part) - 1)
+    if op == "flip":
+        part[pos] ^= blob[0] or 1
+    elif op == "insert":
+        part[pos:pos] = blob
+    else:
+        del part[pos:pos + len(blob)]
+    shift = len(part) - len(parts[hit])
+    fd, name = tempfile.mkstemp(suffix=".warc" if plain else ".warc.gz")
+    os.close(fd)
+    edited = Path(name)
+    clean = Path(name + ".clean")
+    try:
+        clean.write_bytes(b"".join(parts))
+        edited.write_bytes(b"".join(parts[:hit]) + bytes(part) + b"".join(parts[hit + 1:]))
+        assume(file_format(edited) == file_format(clean))  # an edit that makes it a zstd file is another test
+        before = [r for r in our_records(clean) if r.offset != starts[hit]]
+        items = list(iter_records(edited))
+        have = {(r.offset, r.record_id, r.payload) for r in items if isinstance(r, ArchivedRecord)}
+        for rec in before:
+            offset = rec.offset + (shift if rec.offset > starts[hit] else 0)
+            assert (offset, rec.record_id, rec.payload) in have, (path.name, plain, hit, op, pos, rec.offset)
+        assert sum(isinstance(d, DamagedRecord) and d.lost for d in items) <= 1
+    finally:
+        edited.unlink(missing_ok=True)
+        clean.unlink(missing_ok=True)

@@ -249,3 +249,24 @@ def test_a_member_starting_just_before_a_file_chunk_is_still_a_record_start(tmp_
         assert starts[-3] + len(pad) == CHUNK - cut and starts[-2] == CHUNK - cut
         assert read_record_at(path, CHUNK - cut).url == "http://example.com/2001"
     assert tried > 100
+
+
+def test_one_loss_per_lost_record_but_every_lost_record_counted(tmp_path: Path, crafted: list[Path]) -> None:
+    """A record with bad headers whose member is also damaged further on is one loss: the
+    gzip damage is reported too, as a note (lost False), so a run counts one lost record. In
+    one gzip member holding several records (whole-file gzip), a bad digest, then bad gzip
+    data met while reading the next record, are two losses."""
+    items = list(iter_records(next(p for p in crafted if p.name == "badhead-flip.warc.gz")))
+    assert [(i.reason.split(":")[0], i.lost) for i in items if isinstance(i, DamagedRecord)] == [
+        ("bad Content-Length", True), ("bad gzip", False)]
+    rng = random.Random(21)
+    records = [_record(n, rng.randbytes(20_000)) for n in range(6)]  # several decompression steps
+    records[1] = records[1].replace(b"Content-Length: ", b"Content-Length: x", 1)
+    whole = bytearray(gzip.compress(b"".join(records), mtime=0))
+    whole[int(len(whole) * 0.8)] ^= 0x55  # in record 4's body: its digest fails, the member's CRC too
+    path = tmp_path / "whole.warc.gz"
+    path.write_bytes(bytes(whole))
+    items = list(iter_records(path))
+    lost = [i.reason.split(":")[0] for i in items if isinstance(i, DamagedRecord) and i.lost]
+    assert lost == ["bad Content-Length", "block digest mismatch", "bad gzip"]
+    assert [i.url for i in items if isinstance(i, ArchivedRecord)] == [f"http://example.com/{n}" for n in (0, 2, 3)]

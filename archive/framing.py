@@ -75,6 +75,16 @@ def sniff(fh: BinaryIO) -> str:
     return sniff_bytes(head)
 
 
+_VERSION_START = re.compile(rb"WARC/[0-9.]*\r?")
+
+
+def is_cut_record_start(line: bytes) -> bool:
+    """True for the last bytes of a file that begin a WARC version line but end inside it
+    ("W", "WA", "WARC/1."): a record cut there, not junk after the one before."""
+    return bool(line) and not line.endswith(b"\n") and (WARC_PREFIX.startswith(line)
+                                                        or _VERSION_START.fullmatch(line) is not None)
+
+
 def is_arc_line(line: bytes) -> bool:
     """True for an ARC v1 record line ``URL IP DATE MIME LENGTH`` as warcio splits it (from
     the right, so URLs with spaces pass; warcio reads a bad length as 0)."""
@@ -268,10 +278,7 @@ class GzipStream:
         self.at_boundary = False
         dec, first, offset = self._next
         self._next = None
-        self.members.append((self.produced, offset))  # _start_member, inline: once per member
-        self.dec = dec
-        self.member_offset = offset
-        self._append(first)
+        self._start_member(dec, first, offset)
         return True
 
     def _start_member(self, dec: zlib._Decompress, first: bytes, offset: int) -> None:
@@ -353,14 +360,13 @@ class GzipStream:
             return
         dec = zlib.decompressobj(zlib.MAX_WBITS | 16)
         first = b""
-        start = 0  # content_start(first)
         whole_line = False
         try:
             while not dec.eof:
                 if self.rpos >= len(self.raw) and not self._raw_more():
                     break
                 first += self._feed(dec)
-                start = 0 if first and first[0] not in _EOL_BYTES else content_start(first)
+                start = content_start(first)
                 # decide on the whole first line: a feed cut by the file chunk can yield
                 # only "WA" of "WARC/1.1", which is no record header yet
                 whole_line = start < len(first) and (first.find(b"\n", start) >= 0 or len(first) - start >= PEEK)
@@ -378,7 +384,7 @@ class GzipStream:
             self.at_boundary = True
             self._damaged_next = GzipDamage(end, f"file ends inside the gzip member at offset {end}", truncated=True)
             self.dec = None
-        elif first.startswith(WARC_PREFIX, start) or starts_record(first):
+        elif starts_record(first):
             self.at_boundary = True
             self._next = (dec, first, end)
             self.dec = None

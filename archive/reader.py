@@ -59,7 +59,6 @@ import hashlib
 import io
 import itertools
 import logging
-import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -76,11 +75,11 @@ from warcio.utils import Digester
 from archive.framing import (
     MAX_LINE,
     UNSUPPORTED,
-    WARC_PREFIX,
     GzipDamage,
     GzipStream,
     content_start,
     damaged_member_at,
+    is_cut_record_start,
     is_padding,
     resync_gzip,
     resync_plain,
@@ -572,7 +571,7 @@ def _walk_plain(fh: BinaryIO, path: Path, name: str, member: str | None, fmt: st
         end = fh.tell()
         following = _next_line(lines)
         record.length = end - rec_offset
-        if fmt == "warc" and _cut_header(following):  # the file ends inside the next record's first line
+        if fmt == "warc" and is_cut_record_start(following):  # the file ends inside the next record's first line
             yield record
             yield _damage(name, fh.tell() - len(following), "truncated record: the file ends inside "
                           "the WARC version line", path, member)
@@ -616,15 +615,6 @@ def _damaged_header(fh: BinaryIO, end: int, junk_at: int, resume: int | None) ->
     size = 1024 if resume is None else min(1024, resume - junk_at)  # up to the next record
     first_lines = fh.read(size).split(b"\n", 2)[:2]  # a damaged version line, or none
     return any(line[:5].lower() == b"warc-" and b":" in line for line in first_lines)
-
-
-_VERSION_START = re.compile(rb"WARC/[0-9.]*\r?")
-
-
-def _cut_header(line: bytes) -> bool:
-    """True for the last bytes of a file that begin a WARC version line but end inside it
-    ("W", "WA", "WARC/1."): a record cut there, not junk after the one before."""
-    return bool(line) and not line.endswith(b"\n") and (WARC_PREFIX.startswith(line) or _VERSION_START.fullmatch(line) is not None)
 
 
 # ---------------------------------------------------------------------- WACZ

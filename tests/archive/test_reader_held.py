@@ -50,6 +50,19 @@ def _members(records: list[bytes]) -> list[bytes]:
     return [gzip.compress(r, mtime=0) for r in records]
 
 
+def _member_of_length(n: int, length: int, rng: random.Random) -> bytes | None:
+    """A one-record gzip member of exactly ``length`` bytes (an incompressible body sized to
+    fit: stored deflate grows byte for byte), or None when no body size gives it."""
+    body = rng.randbytes(length)
+    size = length - 400
+    for _ in range(8):
+        member = gzip.compress(_record(n, body[:size]), mtime=0)
+        if len(member) == length:
+            return member
+        size += length - len(member)
+    return None
+
+
 def _crafted(tmp: Path) -> list[Path]:
     records = [_record(n, b) for n, b in enumerate(_bodies())]
     members = _members(records)
@@ -84,12 +97,8 @@ def _crafted(tmp: Path) -> list[Path]:
     # the same, in a member that straddles the first CHUNK of the file (so the reader
     # decompresses the rest of it early, before warcio reads the record)
     rng = random.Random(16)
-    size = CHUNK - 3000 - 600
-    while True:
-        filler = gzip.compress(_record(200, rng.randbytes(size)), mtime=0)
-        if CHUNK - 4000 <= len(filler) <= CHUNK - 2000:
-            break
-        size += (CHUNK - 3000) - len(filler)
+    filler = _member_of_length(200, CHUNK - 3000, rng)
+    assert filler is not None
     straddling = bytearray(gzip.compress(_record(201, rng.randbytes(3 * FEED // 2)).replace(
         b"Content-Length: ", b"Content-Length: x", 1), mtime=0))
     straddling[len(straddling) - 40] ^= 0x55
@@ -209,19 +218,6 @@ def test_record_fields_come_from_the_right_places() -> None:
     revisit = next((r for r in records if r.rec_type == "revisit"), None)
     if revisit is not None:
         assert revisit.refers_to == revisit.headers.get("WARC-Refers-To")
-
-
-def _member_of_length(n: int, length: int, rng: random.Random) -> bytes | None:
-    """A one-record gzip member of exactly ``length`` bytes (an incompressible body sized to
-    fit: stored deflate grows byte for byte), or None when no body size gives it."""
-    body = rng.randbytes(length)
-    size = length - 400
-    for _ in range(8):
-        member = gzip.compress(_record(n, body[:size]), mtime=0)
-        if len(member) == length:
-            return member
-        size += length - len(member)
-    return None
 
 
 def test_a_member_starting_just_before_a_file_chunk_is_still_a_record_start(tmp_path: Path) -> None:
